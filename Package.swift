@@ -1,0 +1,57 @@
+// swift-tools-version:6.0
+import Foundation
+import PackageDescription
+
+/// A Debian -dev package behind a SwiftPM system-library target (STYLE.md §2).
+func cLibrary(_ name: String, pkgConfig: String?, apt: [String]) -> Target {
+    .systemLibrary(name: name, path: "Sources/\(name)", pkgConfig: pkgConfig, providers: [.apt(apt)])
+}
+
+var targets: [Target] = [
+    cLibrary("CSQLite", pkgConfig: "sqlite3", apt: ["libsqlite3-dev"]),
+    cLibrary("COpenBLAS", pkgConfig: "openblas", apt: ["libopenblas-dev"]),
+    cLibrary("CLAPACKE", pkgConfig: "lapacke", apt: ["liblapacke-dev"]),
+    cLibrary("CXGBoost", pkgConfig: "xgboost", apt: ["libxgboost-dev"]),
+    cLibrary("CGDAL", pkgConfig: "gdal", apt: ["libgdal-dev"]),
+    cLibrary("CMicroHTTPD", pkgConfig: "libmicrohttpd", apt: ["libmicrohttpd-dev"]),
+    cLibrary("CPostgreSQL", pkgConfig: "libpq", apt: ["libpq-dev"]),
+    // sentencepiece is C++: a C API of our own in front of it (STYLE.md §2).
+    .target(
+        name: "CSentencePiece", path: "Sources/CSentencePiece",
+        cxxSettings: [.unsafeFlags(["-std=c++17"])],
+        linkerSettings: [.linkedLibrary("sentencepiece"), .linkedLibrary("sentencepiece_train")]),
+
+    .target(
+        name: "StatMLCore", dependencies: ["COpenBLAS", "CLAPACKE"], linkerSettings: [.linkedLibrary("m")]),
+    .executableTarget(name: "statml", dependencies: ["StatMLCore"]),
+
+    .testTarget(name: "StatMLCoreTests", dependencies: ["StatMLCore"]),
+    .testTarget(
+        name: "CLibrariesTests",
+        dependencies: [
+            "CSQLite", "COpenBLAS", "CLAPACKE", "CXGBoost", "CGDAL", "CMicroHTTPD", "CPostgreSQL",
+            "CSentencePiece",
+        ]),
+    // Runs the built `statml` binary as a user would: arguments in, exit code and output back.
+    .testTarget(name: "StatMLCLITests", dependencies: ["StatMLCore"]),
+]
+
+// Fuzz targets exist only when STATML_FUZZ=1, so a plain `swift build` never needs libFuzzer (STYLE.md §5).
+if ProcessInfo.processInfo.environment["STATML_FUZZ"] == "1" {
+    for name in ["FuzzCSV", "FuzzJSON"] {
+        targets.append(
+            .executableTarget(
+                name: name, dependencies: ["StatMLCore"], path: "Fuzz/\(name)",
+                swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+    }
+}
+
+let package = Package(
+    name: "StatML",
+    products: [
+        .executable(name: "statml", targets: ["statml"]),
+        .library(name: "StatMLCore", targets: ["StatMLCore"]),
+    ],
+    targets: targets,
+    swiftLanguageModes: [.v5]
+)

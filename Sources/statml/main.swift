@@ -1,0 +1,2 @@
+import StatMLCore
+print("statml")
