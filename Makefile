@@ -1,0 +1,59 @@
+# StatML — every target installs what it needs first (`deps`), so each works as the first command on a
+# fresh Debian 12 machine (run as root, or with sudo available).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+APT_PACKAGES := pkg-config libsqlite3-dev libopenblas-dev liblapacke-dev libxgboost-dev libgdal-dev \
+                libmicrohttpd-dev libpq-dev libsentencepiece-dev
+# Peers and reference checks only (never StatML's own path): numpy for test oracles, pandas for benchmarks.
+PIP_PACKAGES := numpy==2.4.6 pandas==3.0.6
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+FUZZ_SECONDS ?= 20
+
+.PHONY: help deps build release demo test test-swift fuzz bench lint format clean
+
+help:
+	@echo "make demo    install deps, build release, run the end-to-end demo"
+	@echo "make test    install deps, run the whole test suite (unit, CLI, C libraries, fuzzing)"
+	@echo "make bench   run Benchmarks/ (StatML next to its peers) and update Benchmarks/RESULTS.md"
+	@echo "make lint    check formatting with swift-format"
+
+deps:
+	@if ! dpkg -s $(APT_PACKAGES) >/dev/null 2>&1; then \
+	    echo "== installing Debian packages: $(APT_PACKAGES)"; \
+	    $(SUDO) apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); \
+	fi
+	@if ! python3 -c "import numpy, pandas" >/dev/null 2>&1; then \
+	    echo "== installing Python packages: $(PIP_PACKAGES)"; \
+	    python3 -m pip install -q --disable-pip-version-check $(PIP_PACKAGES); \
+	fi
+
+build: deps
+	swift build
+
+release: deps
+	swift build -c release --product statml
+
+demo: release
+	bash scripts/demo.sh .build/release/statml
+
+test: deps
+	swift build --build-tests
+	swift test --skip-build
+	bash Fuzz/run.sh $(FUZZ_SECONDS)
+
+fuzz: deps
+	bash Fuzz/run.sh $(FUZZ_SECONDS)
+
+bench: deps
+	bash Benchmarks/csv/run.sh
+
+lint:
+	swift format lint --strict --recursive Package.swift Sources Tests Benchmarks Fuzz
+
+format:
+	swift format --in-place --recursive Package.swift Sources Tests Benchmarks Fuzz
+
+clean:
+	rm -rf .build demo-output
