@@ -23,9 +23,13 @@ var targets: [Target] = [
 
     .target(
         name: "StatMLCore", dependencies: ["COpenBLAS", "CLAPACKE"], linkerSettings: [.linkedLibrary("m")]),
-    .executableTarget(name: "statml", dependencies: ["StatMLCore"]),
+    .target(name: "Text", dependencies: ["StatMLCore"]),
+    .target(name: "Coding", dependencies: ["StatMLCore", "Text"]),
+    .executableTarget(name: "statml", dependencies: ["StatMLCore", "Coding"]),
 
     .testTarget(name: "StatMLCoreTests", dependencies: ["StatMLCore"]),
+    .testTarget(name: "TextTests", dependencies: ["Text"]),
+    .testTarget(name: "CodingTests", dependencies: ["Coding"]),
     .testTarget(
         name: "CLibrariesTests",
         dependencies: [
@@ -35,6 +39,10 @@ var targets: [Target] = [
     // Runs the built `statml` binary as a user would: arguments in, exit code and output back.
     .testTarget(name: "StatMLCLITests", dependencies: ["StatMLCore"]),
 ]
+
+// CSV-reading benchmark against pandas and Python's csv module (Benchmarks/csv/run.sh).
+targets.append(
+    .executableTarget(name: "statml-bench", dependencies: ["StatMLCore"], path: "Benchmarks/statml-bench"))
 
 // Fuzz targets exist only when STATML_FUZZ=1, so a plain `swift build` never needs libFuzzer (STYLE.md §5).
 if ProcessInfo.processInfo.environment["STATML_FUZZ"] == "1" {

@@ -10,6 +10,7 @@ let root = Command(
     examples: ["statml data inspect survey.csv", "statml help data inspect"],
     subcommands: [
         DataCommands.group,
+        CodingCommands.group,
         Command(
             "version", abstract: "print the StatML version", examples: ["statml version"],
             run: { _ in

@@ -1,0 +1,166 @@
+import Dispatch
+import StatMLCore
+
+/// Codes many texts: in parallel batches for a list, or streaming a whole file (CSV or JSON Lines) to an
+/// output file in constant memory, keeping every input column and adding the coding columns.
+public final class BatchCoder {
+    public let model: CodingModel
+    private let predictors: [CodingPredictor]
+    private let candidates: Int
+
+    /// The columns coding adds; an input column with one of these names is replaced.
+    public static let addedColumns = ["code", "confidence", "auto", "source", "level", "candidates"]
+
+    public init(model: CodingModel, backoff: Bool, candidates: Int, threads: Int) {
+        self.model = model
+        self.candidates = candidates
+        predictors = (0..<max(1, threads)).map { _ in
+            CodingPredictor(model: model, backoff: backoff, candidateCount: candidates)
+        }
+    }
+
+    /// Predictions for texts, in order.
+    public func code(_ texts: [String]) -> [CodingPrediction] {
+        var out = [CodingPrediction?](repeating: nil, count: texts.count)
+        let threads = predictors.count
+        if threads == 1 || texts.count < 256 {
+            for (i, t) in texts.enumerated() { out[i] = predictors[0].predict(t) }
+        } else {
+            out.withUnsafeMutableBufferPointer { results in
+                let buffer = results
+                DispatchQueue.concurrentPerform(iterations: threads) { t in
+                    let lo = t * texts.count / threads
+                    let hi = (t + 1) * texts.count / threads
+                    for i in lo..<hi { buffer[i] = predictors[t].predict(texts[i]) }
+                }
+            }
+        }
+        return out.map { $0! }
+    }
+
+    /// Codes `input` into `output` ("-": JSON Lines on standard input/output). Returns how many records
+    /// were coded and how many of them automatically.
+    public func codeFile(input: String, output: String, textColumn: String, batchSize: Int = 8192) throws -> (
+        total: Int, auto: Int
+    ) {
+        let inputFormat: TableFormat = input == "-" ? .jsonl : TableFormat.detect(path: input)
+        let outputFormat: TableFormat = output == "-" ? .jsonl : TableFormat.detect(path: output)
+        var sink: CodedSink?
+        var total = 0
+        var auto = 0
+        var batchTexts: [String] = []
+        var batchRows: [[(String, JSONValue)]] = []
+
+        func flush() throws {
+            guard !batchTexts.isEmpty, let sink else { return }
+            let predictions = code(batchTexts)
+            for (row, p) in zip(batchRows, predictions) {
+                try sink.write(row, prediction: p)
+                if p.auto { auto += 1 }
+            }
+            total += predictions.count
+            batchTexts.removeAll(keepingCapacity: true)
+            batchRows.removeAll(keepingCapacity: true)
+        }
+
+        switch inputFormat {
+        case .csv:
+            let reader = try CSVReader(path: input)
+            guard let textIndex = reader.header.firstIndex(of: textColumn) else {
+                throw Table.unknownColumn(textColumn, in: reader.header, file: reader.name)
+            }
+            let kept = reader.header.indices.filter { !BatchCoder.addedColumns.contains(reader.header[$0]) }
+            sink = try CodedSink(
+                path: output, format: outputFormat, columns: kept.map { reader.header[$0] }, model: model, candidates: candidates)
+            try reader.forEachRecord { record in
+                batchTexts.append(textIndex < record.count ? record.string(textIndex) : "")
+                batchRows.append(kept.map { i in (reader.header[i], i < record.count ? .string(record.string(i)) : .null) })
+                if batchTexts.count == batchSize { try flush() }
+            }
+        case .jsonl:
+            let reader = try JSONLinesReader(path: input)
+            try reader.forEachObject { object, _ in
+                if sink == nil {
+                    let columns = object.keys.filter { !BatchCoder.addedColumns.contains($0) }
+                    sink = try CodedSink(path: output, format: outputFormat, columns: columns, model: model, candidates: candidates)
+                }
+                switch object[textColumn] {
+                case .string(let s)?: batchTexts.append(s)
+                case nil, .null?: batchTexts.append("")
+                case let other?: batchTexts.append(other.serialized())
+                }
+                batchRows.append(object.filter { !BatchCoder.addedColumns.contains($0.key) }.map { ($0.key, $0.value) })
+                if batchTexts.count == batchSize { try flush() }
+            }
+            if sink == nil {
+                sink = try CodedSink(path: output, format: outputFormat, columns: [textColumn], model: model, candidates: candidates)
+            }
+        }
+        try flush()
+        try sink?.close()
+        return (total, auto)
+    }
+}
+
+/// Coded records going out as CSV or JSON Lines.
+final class CodedSink {
+    private let csv: CSVWriter?
+    private let jsonl: JSONLinesWriter?
+    private let columns: [String]
+    private let hasLevel: Bool
+    private let candidates: Int
+
+    init(path: String, format: TableFormat, columns: [String], model: CodingModel, candidates: Int) throws {
+        self.columns = columns
+        self.hasLevel = model.hierarchy != nil
+        self.candidates = candidates
+        var header = columns + ["code", "confidence", "auto", "source"]
+        if hasLevel { header.append("level") }
+        if candidates > 0 { header.append("candidates") }
+        switch format {
+        case .csv:
+            csv = try CSVWriter(path: path, header: header)
+            jsonl = nil
+        case .jsonl:
+            csv = nil
+            jsonl = try JSONLinesWriter(path: path)
+        }
+    }
+
+    func write(_ row: [(String, JSONValue)], prediction p: CodingPrediction) throws {
+        let candidateList = p.candidates.prefix(candidates).map { "\($0.code):\(CellValue.format(($0.probability * 1e4).rounded() / 1e4))" }
+        if let csv {
+            var byName: [String: JSONValue] = [:]
+            for (k, v) in row { byName[k] = v }
+            var fields: [String?] = columns.map { name in
+                switch byName[name] {
+                case .string(let s)?: return s
+                case nil, .null?: return nil
+                case let other?: return other.serialized()
+                }
+            }
+            fields += [p.code, CellValue.format(p.confidence), p.auto ? "true" : "false", p.source.rawValue]
+            if hasLevel { fields.append(p.level.map(String.init)) }
+            if candidates > 0 { fields.append(candidateList.joined(separator: " ")) }
+            try csv.write(fields)
+        } else if let jsonl {
+            var object = JSONObject()
+            for (k, v) in row { object[k] = v }
+            object["code"] = .string(p.code)
+            object["confidence"] = .number(p.confidence)
+            object["auto"] = .bool(p.auto)
+            object["source"] = .string(p.source.rawValue)
+            if hasLevel { object["level"] = p.level.map { .number(Double($0)) } ?? .null }
+            if candidates > 0 {
+                object["candidates"] = .array(
+                    p.candidates.prefix(candidates).map { ["code": .string($0.code), "probability": .number($0.probability)] })
+            }
+            try jsonl.write(object)
+        }
+    }
+
+    func close() throws {
+        try csv?.close()
+        try jsonl?.close()
+    }
+}

@@ -1,0 +1,215 @@
+import StatMLCore
+import Text
+
+/// Which classifier a coding model uses.
+public enum CodingAlgorithm: String, Sendable, CaseIterable {
+    case fasttext
+    case linear
+    /// The average of both models' calibrated probabilities, weighted on validation data.
+    case ensemble
+}
+
+/// Where a prediction's code came from.
+public enum CodeSource: String, Sendable {
+    /// The text (normalised) was coded before: the coding index answered.
+    case index
+    case model
+}
+
+/// One coded record.
+public struct CodingPrediction: Sendable, Equatable {
+    /// The code: a class of the model, or (with back-off) one of its ancestors; "" for an empty text.
+    public var code: String
+    /// Calibrated probability that `code` is right (1 for index hits).
+    public var confidence: Double
+    /// Whether the confidence reaches the auto-coding threshold; false means "send to a human coder".
+    public var auto: Bool
+    public var source: CodeSource
+    /// Level of `code` in the classification (1 = top), when the model has one.
+    public var level: Int?
+    /// The most probable classes, best first.
+    public var candidates: [(code: String, probability: Double)]
+
+    public static func == (a: CodingPrediction, b: CodingPrediction) -> Bool {
+        a.code == b.code && a.confidence == b.confidence && a.auto == b.auto && a.source == b.source && a.level == b.level
+            && a.candidates.map(\.code) == b.candidates.map(\.code)
+    }
+}
+
+/// Facts about a trained model that travel with it: where it came from and how good it was.
+public struct CodingModelInfo: Sendable, Equatable {
+    public var statmlVersion: String
+    public var algorithm: CodingAlgorithm
+    public var trainingRows: Int
+    /// SHA-256 over the training pairs (text, label) in order: which data made this model.
+    public var trainingDataHash: String
+    public var targetPrecision: Double?
+    /// Metrics on the validation data the threshold was chosen on.
+    public var validation: JSONValue
+    /// Free-form provenance (source files, corrections the model was trained with).
+    public var provenance: JSONValue
+}
+
+/// A trained coding model: normalisation, features, classifier(s), calibration, auto-coding threshold,
+/// coding index and (optionally) the classification's hierarchy.
+public struct CodingModel: Sendable {
+    public var info: CodingModelInfo
+    public let classes: [String]
+    public let normalizer: TextNormalizer
+    public let features: FeatureSpec
+    public let vocabulary: FeatureVocabulary
+    public let fastText: FastTextClassifier?
+    public let linear: LinearSVM?
+    public let fastTextCalibration: TemperatureScaling
+    public let linearCalibration: TemperatureScaling
+    /// Weight of fastText in the ensemble (1 − weight goes to the linear model).
+    public let ensembleWeight: Float
+    /// Calibration of the final probabilities (after mixing, for the ensemble).
+    public let finalCalibration: TemperatureScaling
+    /// Records with confidence ≥ threshold are auto-coded; nil: none is.
+    public var threshold: Double?
+    /// Per-class thresholds overriding `threshold` for records predicted as that class.
+    public var classThresholds: [Double?]
+    /// Normalised text → class index, for texts coded consistently in the training data.
+    public let index: [String: Int32]
+    public let hierarchy: Hierarchy?
+    /// Number of training records per class (rebuilds the hierarchical-softmax tree).
+    public let classCounts: [Int]
+
+    init(
+        info: CodingModelInfo, classes: [String], normalizer: TextNormalizer, features: FeatureSpec,
+        vocabulary: FeatureVocabulary, fastText: FastTextClassifier?, linear: LinearSVM?,
+        fastTextCalibration: TemperatureScaling, linearCalibration: TemperatureScaling, ensembleWeight: Float,
+        finalCalibration: TemperatureScaling, threshold: Double?, classThresholds: [Double?], index: [String: Int32],
+        hierarchy: Hierarchy?, classCounts: [Int]
+    ) {
+        self.info = info
+        self.classes = classes
+        self.normalizer = normalizer
+        self.features = features
+        self.vocabulary = vocabulary
+        self.fastText = fastText
+        self.linear = linear
+        self.fastTextCalibration = fastTextCalibration
+        self.linearCalibration = linearCalibration
+        self.ensembleWeight = ensembleWeight
+        self.finalCalibration = finalCalibration
+        self.threshold = threshold
+        self.classThresholds = classThresholds
+        self.index = index
+        self.hierarchy = hierarchy
+        self.classCounts = classCounts
+    }
+
+    /// The threshold that applies to a record predicted as class `c`.
+    public func threshold(forClass c: Int) -> Double? {
+        c < classThresholds.count ? (classThresholds[c] ?? threshold) : threshold
+    }
+}
+
+/// Codes texts with a model. Holds scratch buffers, so each thread uses its own predictor; nothing is
+/// allocated per record beyond the result.
+public final class CodingPredictor {
+    public let model: CodingModel
+    /// Back off to the parent level when the leaf's confidence is under the threshold (needs a hierarchy).
+    public var backoff: Bool
+    /// How many candidates to return with each prediction.
+    public var candidateCount: Int
+
+    private var hashed: [HashedFeature] = []
+    private var rows: [Int32] = []
+    private var fastTextProbabilities: [Float] = []
+    private var linearScores: [Float] = []
+    private var probabilities: [Float] = []
+
+    public init(model: CodingModel, backoff: Bool = false, candidateCount: Int = 5) {
+        self.model = model
+        self.backoff = backoff && model.hierarchy != nil
+        self.candidateCount = candidateCount
+    }
+
+    public func predict(_ text: String) -> CodingPrediction {
+        let tokens = model.normalizer.tokens(text)
+        guard !tokens.isEmpty else {
+            return CodingPrediction(code: "", confidence: 0, auto: false, source: .model, level: nil, candidates: [])
+        }
+        if let c = model.index[tokens.joined(separator: " ")] {
+            let code = model.classes[Int(c)]
+            return CodingPrediction(
+                code: code, confidence: 1, auto: true, source: .index, level: level(of: code), candidates: [(code, 1)])
+        }
+        classProbabilities(tokens: tokens)
+        return decide()
+    }
+
+    /// Calibrated class probabilities of a normalised token list, into `probabilities`.
+    func classProbabilities(tokens: [String]) {
+        hashed.removeAll(keepingCapacity: true)
+        FeatureHashing.features(of: tokens, spec: model.features, into: &hashed)
+        model.vocabulary.rows(hashed, into: &rows)
+        switch model.info.algorithm {
+        case .fasttext:
+            model.fastText!.probabilities(rows: rows, into: &probabilities)
+            model.finalCalibration.rescaled(probabilities: &probabilities)
+        case .linear:
+            model.linear!.scores(model.vocabulary.tfidf(rows), into: &probabilities)
+            model.finalCalibration.probabilities(&probabilities)
+        case .ensemble:
+            model.fastText!.probabilities(rows: rows, into: &fastTextProbabilities)
+            model.fastTextCalibration.rescaled(probabilities: &fastTextProbabilities)
+            model.linear!.scores(model.vocabulary.tfidf(rows), into: &linearScores)
+            model.linearCalibration.probabilities(&linearScores)
+            let w = model.ensembleWeight
+            probabilities.removeAll(keepingCapacity: true)
+            for c in 0..<model.classes.count {
+                probabilities.append(w * fastTextProbabilities[c] + (1 - w) * linearScores[c])
+            }
+            model.finalCalibration.rescaled(probabilities: &probabilities)
+        }
+    }
+
+    /// Calibrated probabilities of a text for every class (for evaluation and calibration).
+    public func probabilities(of text: String) -> [Float] {
+        let tokens = model.normalizer.tokens(text)
+        guard !tokens.isEmpty else { return [Float](repeating: 1 / Float(model.classes.count), count: model.classes.count) }
+        classProbabilities(tokens: tokens)
+        return probabilities
+    }
+
+    private func level(of code: String) -> Int? { model.hierarchy?.level(of: code) }
+
+    private func decide() -> CodingPrediction {
+        var best = 0
+        for c in 1..<probabilities.count where probabilities[c] > probabilities[best] { best = c }
+        let confidence = Double(probabilities[best])
+        var candidates: [(code: String, probability: Double)] = []
+        if candidateCount > 0 {
+            let order = probabilities.indices.sorted { probabilities[$0] > probabilities[$1] }.prefix(candidateCount)
+            candidates = order.map { (model.classes[$0], Double(probabilities[$0])) }
+        }
+        let code = model.classes[best]
+        let threshold = model.threshold(forClass: best)
+        let auto = threshold.map { confidence >= $0 } ?? false
+        if !auto, backoff, let hierarchy = model.hierarchy, let threshold {
+            // Sum the probabilities of the classes under each ancestor and take the first level that is sure enough.
+            var mass: [String: Double] = [:]
+            for (c, p) in probabilities.enumerated() {
+                for ancestor in hierarchy.lineage(of: model.classes[c]).dropFirst() { mass[ancestor, default: 0] += Double(p) }
+            }
+            for ancestor in hierarchy.lineage(of: code).dropFirst() {
+                // The most probable node at this level may differ from the leaf's own ancestor.
+                let level = hierarchy.level(of: ancestor)
+                let sameLevel = mass.filter { hierarchy.level(of: $0.key) == level }
+                if let top = sameLevel.max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }),
+                    top.value >= threshold
+                {
+                    return CodingPrediction(
+                        code: top.key, confidence: top.value, auto: true, source: .model, level: level,
+                        candidates: candidates)
+                }
+            }
+        }
+        return CodingPrediction(
+            code: code, confidence: confidence, auto: auto, source: .model, level: level(of: code), candidates: candidates)
+    }
+}

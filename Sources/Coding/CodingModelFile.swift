@@ -1,0 +1,231 @@
+import Glibc
+import StatMLCore
+import Text
+
+/// The coding model's file: one self-describing, versioned binary.
+///
+/// Layout: the magic `STATMLMD`, the format version (UInt32, little-endian), the header length (UInt32),
+/// a JSON header (everything a person or another tool needs to know: classes, settings, threshold,
+/// metrics, training-data hash, StatML version, and a directory of the arrays that follow), the arrays
+/// (little-endian), and a SHA-256 of all the bytes before it. Floats are IEEE 754 and integers
+/// little-endian, so a file moves between machines and offices unchanged.
+public enum CodingModelFile {
+    public static let magic = Array("STATMLMD".utf8)
+    /// Bumped whenever the layout or the meaning of a field changes; readers refuse newer formats.
+    public static let formatVersion: UInt32 = 1
+
+    public static func write(_ model: CodingModel, to path: String) throws {
+        var arrays: [(name: String, type: String, bytes: [UInt8])] = []
+        func add(_ name: String, _ values: [Float]) { arrays.append((name, "f32", values.withUnsafeBytes { Array($0) })) }
+        add("vocabulary.idf", model.vocabulary.idf)
+        arrays.append(("vocabulary.hashes", "u64", model.vocabulary.hashes.map { $0.littleEndian }.withUnsafeBytes { Array($0) }))
+        arrays.append(("vocabulary.character", "u8", model.vocabulary.isCharacter.map { $0 ? 1 : 0 }))
+        if let ft = model.fastText {
+            add("fasttext.input", ft.input)
+            add("fasttext.output", ft.output)
+        }
+        if let lin = model.linear {
+            add("linear.weights", lin.weights)
+            add("linear.bias", lin.bias)
+        }
+
+        var header = JSONObject()
+        header["kind"] = "statml-coding-model"
+        header["format"] = .number(Double(formatVersion))
+        header["statml_version"] = .string(model.info.statmlVersion)
+        header["algorithm"] = .string(model.info.algorithm.rawValue)
+        header["classes"] = .array(model.classes.map { .string($0) })
+        header["class_counts"] = .array(model.classCounts.map { .number(Double($0)) })
+        header["training"] = [
+            "rows": .number(Double(model.info.trainingRows)), "data_sha256": .string(model.info.trainingDataHash),
+            "provenance": model.info.provenance,
+        ]
+        header["validation"] = model.info.validation
+        header["target_precision"] = model.info.targetPrecision.map { .number($0) } ?? .null
+        header["threshold"] = model.threshold.map { .number($0) } ?? .null
+        header["class_thresholds"] = .array(model.classThresholds.map { $0.map { .number($0) } ?? .null })
+        header["normalizer"] = [
+            "fold_diacritics": .bool(model.normalizer.foldDiacritics),
+            "stop_words": .array(model.normalizer.stopWords.sorted().map { .string($0) }),
+            "units": .array(model.normalizer.units.sorted().map { .string($0) }),
+        ]
+        header["features"] = [
+            "word_ngrams": .number(Double(model.features.wordNgrams)),
+            "min_char_n": .number(Double(model.features.minCharN)),
+            "max_char_n": .number(Double(model.features.maxCharN)),
+        ]
+        header["calibration"] = [
+            "fasttext_temperature": .number(Double(model.fastTextCalibration.temperature)),
+            "linear_temperature": .number(Double(model.linearCalibration.temperature)),
+            "final_temperature": .number(Double(model.finalCalibration.temperature)),
+            "ensemble_weight": .number(Double(model.ensembleWeight)),
+        ]
+        if let ft = model.fastText {
+            header["fasttext"] = ["dimension": .number(Double(ft.dimension)), "loss": .string(ft.loss.rawValue)]
+        }
+        if let hierarchy = model.hierarchy {
+            header["hierarchy"] = .array(
+                hierarchy.nodes.map { .array([.string($0.code), $0.parent.map { .string($0) } ?? .null, .string($0.label)]) })
+        }
+        header["index"] = .array(model.index.sorted { $0.key < $1.key }.map { .array([.string($0.key), .number(Double($0.value))]) })
+        header["arrays"] = .array(
+            arrays.map { ["name": .string($0.name), "type": .string($0.type), "bytes": .number(Double($0.bytes.count))] })
+
+        let headerBytes = Array(header.serializedJSON().utf8)
+        var out = magic
+        appendLittleEndian(formatVersion, to: &out)
+        appendLittleEndian(UInt32(headerBytes.count), to: &out)
+        out += headerBytes
+        for a in arrays { out += a.bytes }
+        out += SHA256.hash(out)
+        let sink = try ByteSink(path: path)
+        try sink.write(out)
+        try sink.close()
+    }
+
+    public static func read(path: String) throws -> CodingModel {
+        let bytes = try readAll(path)
+        func corrupt(_ what: String) -> StatMLError {
+            StatMLError(.incompatible, "\(path) is not a valid StatML coding model: \(what)")
+        }
+        guard bytes.count >= 16 + 32, Array(bytes[0..<8]) == magic else {
+            throw corrupt("it does not start with the StatML model signature (is it a model file?)")
+        }
+        let format = readLittleEndian(bytes, at: 8)
+        guard format <= formatVersion else {
+            throw StatMLError(
+                .incompatible,
+                "\(path) was written in model format \(format) by a newer StatML; this StatML \(StatMLVersion.current) reads format \(formatVersion) and older: upgrade StatML to use it")
+        }
+        let body = bytes[0..<(bytes.count - 32)]
+        guard SHA256.hash(body) == Array(bytes[(bytes.count - 32)...]) else {
+            throw corrupt("its checksum does not match (the file is damaged or truncated)")
+        }
+        let headerLength = Int(readLittleEndian(bytes, at: 12))
+        guard 16 + headerLength <= body.count else { throw corrupt("the header runs past the end of the file") }
+        let header = try JSONValue.parse(Array(bytes[16..<(16 + headerLength)]))
+        guard header["kind"]?.stringValue == "statml-coding-model" else { throw corrupt("it holds another kind of model") }
+
+        var offset = 16 + headerLength
+        var arrays: [String: ArraySlice<UInt8>] = [:]
+        for entry in header["arrays"]?.arrayValue ?? [] {
+            guard let name = entry["name"]?.stringValue, let n = entry["bytes"]?.intValue, n >= 0, offset + n <= body.count
+            else { throw corrupt("its array directory is inconsistent") }
+            arrays[name] = bytes[offset..<(offset + n)]
+            offset += n
+        }
+        func floats(_ name: String) throws -> [Float] {
+            guard let raw = arrays[name], raw.count % 4 == 0 else { throw corrupt("array \(name) is missing") }
+            return raw.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        }
+        func number(_ v: JSONValue?, _ what: String) throws -> Double {
+            guard let d = v?.doubleValue else { throw corrupt("\(what) is missing") }
+            return d
+        }
+        func strings(_ v: JSONValue?) -> [String] { v?.arrayValue?.compactMap(\.stringValue) ?? [] }
+
+        guard let algorithm = header["algorithm"]?.stringValue.flatMap(CodingAlgorithm.init(rawValue:)) else {
+            throw corrupt("the algorithm is missing")
+        }
+        let classes = strings(header["classes"])
+        guard classes.count >= 2 else { throw corrupt("it has fewer than two classes") }
+        let classCounts = header["class_counts"]?.arrayValue?.compactMap(\.intValue) ?? []
+        guard let hashRaw = arrays["vocabulary.hashes"], hashRaw.count % 8 == 0, let charRaw = arrays["vocabulary.character"]
+        else { throw corrupt("the vocabulary is missing") }
+        let hashes = hashRaw.withUnsafeBytes { Array($0.bindMemory(to: UInt64.self)).map { UInt64(littleEndian: $0) } }
+        let vocabulary = try FeatureVocabulary(hashes: hashes, isCharacter: charRaw.map { $0 != 0 }, idf: floats("vocabulary.idf"))
+
+        let normalizerJSON = header["normalizer"]
+        let normalizer = TextNormalizer(
+            foldDiacritics: normalizerJSON?["fold_diacritics"]?.boolValue ?? false,
+            stopWords: Set(strings(normalizerJSON?["stop_words"])), units: Set(strings(normalizerJSON?["units"])))
+        let featuresJSON = header["features"]
+        let features = FeatureSpec(
+            wordNgrams: Int(try number(featuresJSON?["word_ngrams"], "word_ngrams")),
+            minCharN: Int(try number(featuresJSON?["min_char_n"], "min_char_n")),
+            maxCharN: Int(try number(featuresJSON?["max_char_n"], "max_char_n")))
+
+        var fastText: FastTextClassifier?
+        if algorithm != .linear {
+            guard let loss = header["fasttext"]?["loss"]?.stringValue.flatMap(FastTextClassifier.Loss.init(rawValue:)),
+                classCounts.count == classes.count
+            else { throw corrupt("the fastText settings are missing") }
+            fastText = try FastTextClassifier(
+                classCount: classes.count, dimension: Int(try number(header["fasttext"]?["dimension"], "dimension")),
+                loss: loss, input: floats("fasttext.input"), output: floats("fasttext.output"), classCounts: classCounts)
+            guard fastText!.input.count == vocabulary.count * fastText!.dimension else {
+                throw corrupt("fastText input weights do not match the vocabulary")
+            }
+        }
+        var linear: LinearSVM?
+        if algorithm != .fasttext {
+            linear = try LinearSVM(
+                classCount: classes.count, featureCount: vocabulary.count, weights: floats("linear.weights"),
+                bias: floats("linear.bias"))
+        }
+        let calibration = header["calibration"]
+        var hierarchy: Hierarchy?
+        if let nodes = header["hierarchy"]?.arrayValue {
+            hierarchy = try Hierarchy(
+                nodes: nodes.map {
+                    Hierarchy.Node(code: $0[0]?.stringValue ?? "", parent: $0[1]?.stringValue, label: $0[2]?.stringValue ?? "")
+                })
+        }
+        var index: [String: Int32] = [:]
+        for entry in header["index"]?.arrayValue ?? [] {
+            guard let text = entry[0]?.stringValue, let c = entry[1]?.intValue, classes.indices.contains(c) else {
+                throw corrupt("the coding index is inconsistent")
+            }
+            index[text] = Int32(c)
+        }
+        let training = header["training"]
+        let info = CodingModelInfo(
+            statmlVersion: header["statml_version"]?.stringValue ?? "unknown", algorithm: algorithm,
+            trainingRows: training?["rows"]?.intValue ?? 0, trainingDataHash: training?["data_sha256"]?.stringValue ?? "",
+            targetPrecision: header["target_precision"]?.doubleValue, validation: header["validation"] ?? .null,
+            provenance: training?["provenance"] ?? .null)
+        let classThresholds = (header["class_thresholds"]?.arrayValue ?? []).map(\.doubleValue)
+        return CodingModel(
+            info: info, classes: classes, normalizer: normalizer, features: features, vocabulary: vocabulary,
+            fastText: fastText, linear: linear,
+            fastTextCalibration: TemperatureScaling(temperature: Float(try number(calibration?["fasttext_temperature"], "calibration"))),
+            linearCalibration: TemperatureScaling(temperature: Float(try number(calibration?["linear_temperature"], "calibration"))),
+            ensembleWeight: Float(try number(calibration?["ensemble_weight"], "calibration")),
+            finalCalibration: TemperatureScaling(temperature: Float(try number(calibration?["final_temperature"], "calibration"))),
+            threshold: header["threshold"]?.doubleValue,
+            classThresholds: classThresholds.count == classes.count ? classThresholds : [Double?](repeating: nil, count: classes.count),
+            index: index, hierarchy: hierarchy, classCounts: classCounts)
+    }
+
+    static func appendLittleEndian(_ v: UInt32, to out: inout [UInt8]) {
+        for i in 0..<4 { out.append(UInt8(truncatingIfNeeded: v >> (8 * UInt32(i)))) }
+    }
+
+    static func readLittleEndian(_ bytes: [UInt8], at offset: Int) -> UInt32 {
+        (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[offset + $1]) << (8 * UInt32($1)) }
+    }
+
+    static func readAll(_ path: String) throws -> [UInt8] {
+        guard let file = fopen(path, "rb") else {
+            let code = errno
+            if code == ENOENT { throw StatMLError.notFound("no such model file: \(path)") }
+            throw StatMLError.io("cannot open \(path): \(String(cString: strerror(code)))")
+        }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = fread(&chunk, 1, chunk.count, file)
+            if n > 0 { bytes.append(contentsOf: chunk[0..<n]) }
+            if n < chunk.count {
+                if ferror(file) != 0 { throw StatMLError.io("cannot read \(path)") }
+                break
+            }
+        }
+        return bytes
+    }
+}
+
+extension JSONObject {
+    func serializedJSON() -> String { JSONValue.object(self).serialized() }
+}

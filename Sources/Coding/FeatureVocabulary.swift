@@ -1,0 +1,143 @@
+import Glibc
+import StatMLCore
+import Text
+
+/// Hash → row look-up by open addressing (linear probing). The keys are already well-mixed 64-bit
+/// hashes, so no second hash is needed, and a look-up is a few loads instead of SipHash.
+struct FeatureTable: Sendable {
+    private(set) var keys: [UInt64]
+    private(set) var values: [Int32]
+    private(set) var count = 0
+    private var mask: Int
+
+    init(capacity: Int = 1024) {
+        var size = 16
+        while size < capacity * 2 { size <<= 1 }
+        keys = [UInt64](repeating: 0, count: size)
+        values = [Int32](repeating: -1, count: size)
+        mask = size - 1
+    }
+
+    @inline(__always)
+    func find(_ key: UInt64) -> Int32? {
+        var slot = Int(truncatingIfNeeded: key) & mask
+        while true {
+            let v = values[slot]
+            if v < 0 { return nil }
+            if keys[slot] == key { return v }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    /// Inserts a new key (the caller checks it is absent).
+    mutating func insert(_ key: UInt64, value: Int32) {
+        if (count + 1) * 2 > keys.count { grow() }
+        var slot = Int(truncatingIfNeeded: key) & mask
+        while values[slot] >= 0 { slot = (slot + 1) & mask }
+        keys[slot] = key
+        values[slot] = value
+        count += 1
+    }
+
+    private mutating func grow() {
+        let old = (keys, values)
+        self = FeatureTable(capacity: keys.count)
+        for i in old.0.indices where old.1[i] >= 0 { insert(old.0[i], value: old.1[i]) }
+    }
+}
+
+/// A sparse feature vector: row indices into a vocabulary and their weights.
+public struct SparseVector: Sendable, Equatable {
+    public var indices: [Int32]
+    public var values: [Float]
+
+    public init(indices: [Int32] = [], values: [Float] = []) {
+        self.indices = indices
+        self.values = values
+    }
+}
+
+/// The features seen in training, their document frequencies and TF-IDF weights. Features never seen
+/// in training carry no trained weight in any model and are dropped when texts are encoded.
+public struct FeatureVocabulary: Sendable {
+    public private(set) var hashes: [UInt64] = []
+    public private(set) var isCharacter: [Bool] = []
+    /// Smoothed inverse document frequency, as scikit-learn's `smooth_idf`: ln((1+n)/(1+df)) + 1.
+    public private(set) var idf: [Float] = []
+    private var table = FeatureTable()
+
+    public var count: Int { hashes.count }
+
+    /// Builds the vocabulary from training documents, keeping features seen in at least `minCount` documents.
+    public init(documents: [[HashedFeature]], minCount: Int = 1) {
+        var df: [UInt64: (count: Int, character: Bool)] = [:]
+        for doc in documents {
+            var seen = Set<UInt64>()
+            for f in doc where seen.insert(f.hash).inserted { df[f.hash, default: (0, f.isCharacterNgram)].count += 1 }
+        }
+        // Sorted by hash so the vocabulary's order does not depend on dictionary iteration order.
+        let kept = df.filter { $0.value.count >= minCount }.sorted { $0.key < $1.key }
+        table = FeatureTable(capacity: kept.count)
+        let n = Float(documents.count)
+        for (i, entry) in kept.enumerated() {
+            hashes.append(entry.key)
+            isCharacter.append(entry.value.character)
+            idf.append(logf((1 + n) / (1 + Float(entry.value.count))) + 1)
+            table.insert(entry.key, value: Int32(i))
+        }
+    }
+
+    /// Restores a vocabulary from a model file.
+    public init(hashes: [UInt64], isCharacter: [Bool], idf: [Float]) throws {
+        guard hashes.count == isCharacter.count, hashes.count == idf.count else {
+            throw StatMLError(.incompatible, "model file is corrupt: vocabulary arrays differ in length")
+        }
+        self.hashes = hashes
+        self.isCharacter = isCharacter
+        self.idf = idf
+        table = FeatureTable(capacity: hashes.count)
+        for (i, h) in hashes.enumerated() {
+            guard table.find(h) == nil else { throw StatMLError(.incompatible, "model file is corrupt: vocabulary repeats a feature") }
+            table.insert(h, value: Int32(i))
+        }
+    }
+
+    @inline(__always)
+    public func index(of hash: UInt64) -> Int32? { table.find(hash) }
+
+    /// Rows of the known features, repeated as often as they occur (fastText averages over occurrences).
+    public func rows(_ features: [HashedFeature], into out: inout [Int32]) {
+        out.removeAll(keepingCapacity: true)
+        for f in features { if let i = table.find(f.hash) { out.append(i) } }
+    }
+
+    /// TF-IDF with sublinear term frequency, the word block and the character block each L2-normalised
+    /// and scaled by 1/√2, so the whole vector has unit length (as stacking two scikit-learn
+    /// `TfidfVectorizer(sublinear_tf=True)` outputs would, up to that scale).
+    public func tfidf(_ rows: [Int32]) -> SparseVector {
+        let sorted = rows.sorted()
+        var indices: [Int32] = []
+        var values: [Float] = []
+        indices.reserveCapacity(sorted.count)
+        values.reserveCapacity(sorted.count)
+        var wordNorm: Float = 0
+        var charNorm: Float = 0
+        var k = 0
+        while k < sorted.count {
+            let r = sorted[k]
+            var run = 1
+            while k + run < sorted.count, sorted[k + run] == r { run += 1 }
+            let v = (1 + logf(Float(run))) * idf[Int(r)]
+            if isCharacter[Int(r)] { charNorm += v * v } else { wordNorm += v * v }
+            indices.append(r)
+            values.append(v)
+            k += run
+        }
+        let blocks = Float((wordNorm > 0 ? 1 : 0) + (charNorm > 0 ? 1 : 0))
+        guard blocks > 0 else { return SparseVector() }
+        let wordScale = wordNorm > 0 ? 1 / (wordNorm.squareRoot() * blocks.squareRoot()) : 0
+        let charScale = charNorm > 0 ? 1 / (charNorm.squareRoot() * blocks.squareRoot()) : 0
+        for (k, r) in indices.enumerated() { values[k] *= isCharacter[Int(r)] ? charScale : wordScale }
+        return SparseVector(indices: indices, values: values)
+    }
+}

@@ -1,0 +1,149 @@
+import Glibc
+import StatMLCore
+import Testing
+
+@testable import Coding
+
+@Suite("Coding: training, prediction, model files, hierarchy")
+struct TrainingTests {
+    static let examples = SyntheticProducts(seed: 4).examples(count: 1500)
+
+    static func options(_ algorithm: CodingAlgorithm? = nil) -> CodingTrainingOptions {
+        var o = CodingTrainingOptions()
+        o.algorithm = algorithm
+        o.fastText.dimension = 16
+        o.fastText.epochs = 10
+        o.holdout = 0.2
+        return o
+    }
+
+    static func data(_ pairs: [(text: String, code: String)]) -> CodingExamples {
+        CodingExamples(texts: pairs.map(\.text), labels: pairs.map(\.code))
+    }
+
+    static let trained: (CodingModel, CodingTrainingReport) = {
+        // swift-format-ignore: NeverUseForceTry
+        try! CodingTrainer.train(data(examples), options: options())
+    }()
+
+    @Test func learnsGeneratedProductsAndChoosesAThreshold() throws {
+        let (model, report) = Self.trained
+        #expect(report.candidates.map(\.algorithm) == [.fasttext, .linear, .ensemble])
+        #expect(report.candidates.allSatisfy { $0.accuracy > 0.9 })
+        #expect(report.threshold != nil)
+        let test = SyntheticProducts(seed: 99).examples(count: 400)
+        let predictor = CodingPredictor(model: model)
+        let predictions = test.map { predictor.predict($0.text) }
+        let accuracy = Double(zip(predictions, test).filter { $0.code == $1.code }.count) / Double(test.count)
+        #expect(accuracy > 0.9, "accuracy \(accuracy)")
+        // Auto-coded records must be right far more often than the rest.
+        let auto = zip(predictions, test).filter { $0.0.auto }
+        let autoPrecision = Double(auto.filter { $0.0.code == $0.1.code }.count) / Double(max(auto.count, 1))
+        #expect(autoPrecision >= 0.95, "auto precision \(autoPrecision) on \(auto.count)")
+    }
+
+    @Test func indexAnswersForTextsSeenInTraining() {
+        let (model, _) = Self.trained
+        let predictor = CodingPredictor(model: model)
+        let seen = Self.examples.first { model.index[model.normalizer.normalize($0.text)] != nil }!
+        let p = predictor.predict("  " + seen.text.uppercased() + " ")
+        #expect(p.source == .index && p.confidence == 1 && p.auto && p.code == seen.code)
+        let empty = predictor.predict("   ")
+        #expect(empty.code == "" && !empty.auto)
+    }
+
+    @Test func modelFileRoundTripsAndRejectsDamage() throws {
+        let (model, _) = Self.trained
+        let dir = temporaryDirectory()
+        let path = "\(dir)/m.statml"
+        try CodingModelFile.write(model, to: path)
+        let loaded = try CodingModelFile.read(path: path)
+        let a = CodingPredictor(model: model)
+        let b = CodingPredictor(model: loaded)
+        for e in SyntheticProducts(seed: 7).examples(count: 200) { #expect(a.predict(e.text) == b.predict(e.text)) }
+        #expect(loaded.info.trainingDataHash == model.info.trainingDataHash)
+        #expect(loaded.info.trainingDataHash.count == 64)
+
+        var bytes = try CodingModelFile.readAll(path)
+        func expectError(_ mutated: [UInt8], _ fragment: String) throws {
+            let bad = "\(dir)/bad.statml"
+            let sink = try ByteSink(path: bad)
+            try sink.write(mutated)
+            try sink.close()
+            do {
+                _ = try CodingModelFile.read(path: bad)
+                Issue.record("expected an error containing \(fragment)")
+            } catch let error as StatMLError {
+                #expect(error.code == .incompatible)
+                #expect(error.message.contains(fragment), "\(error.message)")
+            }
+        }
+        var flipped = bytes
+        flipped[flipped.count / 2] ^= 0x01
+        try expectError(flipped, "checksum")
+        try expectError(Array(bytes.prefix(bytes.count - 100)), "checksum")
+        try expectError(Array("text,label\nmilk,01\n".utf8), "signature")
+        bytes[8] = 99  // a format from the future
+        try expectError(bytes, "newer StatML")
+    }
+
+    @Test func badTrainingDataGetsClearErrors() {
+        func message(_ data: CodingExamples) -> String? {
+            do {
+                _ = try CodingTrainer.train(data, options: Self.options(.linear))
+                return nil
+            } catch let error as StatMLError { return error.message } catch { return "\(error)" }
+        }
+        #expect(message(CodingExamples(texts: [], labels: [])).map { $0.contains("no records") } == true)
+        #expect(message(CodingExamples(texts: ["a", "b", "c"], labels: ["x", "x", "x"])).map { $0.contains("at least two classes") } == true)
+        #expect(
+            message(CodingExamples(texts: ["a", "b", "c"], labels: ["x", nil, "y"], lines: [2, 3, 4])).map {
+                $0.contains("no label") && $0.contains("lines 3")
+            } == true)
+    }
+
+    @Test func conflictingLabelsAreWarnedAndLeftOutOfTheIndex() throws {
+        var pairs = Self.examples
+        pairs.append(("Tesco mystery item 1l", "01.1.4.1"))
+        pairs.append(("tesco  MYSTERY item 1 L", "01.2.2.1"))
+        let (model, report) = try CodingTrainer.train(Self.data(pairs), options: Self.options(.linear))
+        #expect(report.warnings.contains { $0.contains("different labels") && $0.contains("tesco mystery item 1l") })
+        #expect(model.index["tesco mystery item 1l"] == nil)
+    }
+
+    @Test func backoffCodesAtTheParentWhenTheLeafIsUncertain() throws {
+        let hierarchy = try Hierarchy(
+            nodes: SyntheticProducts.hierarchy().map { Hierarchy.Node(code: $0.code, parent: $0.parent, label: $0.label) })
+        var options = Self.options(.linear)
+        options.hierarchy = hierarchy
+        // Ambiguous records are 4% of the data and half of them wrong: a 99.5% target excludes them.
+        options.targetPrecision = 0.995
+        // Tea and coffee share their parent (01.2.1); texts naming both are uncertain between them.
+        var pairs = Self.examples
+        for i in 0..<60 { pairs.append(("coffee tea mix \(i % 3)", i % 2 == 0 ? "01.2.1.1" : "01.2.1.2")) }
+        let (model, _) = try CodingTrainer.train(Self.data(pairs), options: options)
+        let predictor = CodingPredictor(model: model, backoff: true)
+        let p = predictor.predict("coffee tea mix")
+        #expect(p.level == 3 && p.code == "01.2.1" && p.auto, "\(p.code) \(p.confidence) \(p.auto) \(p.candidates) threshold \(String(describing: model.threshold))")
+        let leaf = predictor.predict("Lavazza ground coffee 250 g")
+        #expect(leaf.level == 4)
+    }
+
+    @Test func hierarchyChecksItsStructure() throws {
+        #expect(throws: StatMLError.self) {
+            try Hierarchy(nodes: [.init(code: "a", parent: "b", label: "A"), .init(code: "b", parent: "a", label: "B")])
+        }
+        do {
+            _ = try Hierarchy(nodes: [.init(code: "01", parent: nil, label: "x"), .init(code: "01.1", parent: "10", label: "y")])
+            Issue.record("expected an error")
+        } catch let error as StatMLError {
+            #expect(error.message.contains("'10'") && error.message.contains("did you mean '01'"))
+        }
+        let h = try Hierarchy(
+            nodes: SyntheticProducts.hierarchy().map { Hierarchy.Node(code: $0.code, parent: $0.parent, label: $0.label) })
+        #expect(h.level(of: "01") == 1 && h.level(of: "01.2.1.2") == 4)
+        #expect(h.lineage(of: "01.2.1.2") == ["01.2.1.2", "01.2.1", "01.2", "01"])
+        #expect(h.code(forLabel: "Tea") == "01.2.1.2")
+        #expect(h.search("coffee").map(\.code).contains("01.2.1.1"))
+    }
+}

@@ -1,0 +1,73 @@
+import Testing
+
+@testable import Text
+
+@Suite("Text normalisation")
+struct TextNormalizerTests {
+    let n = TextNormalizer()
+
+    @Test func numbersAndUnitsBecomeStableTokens() {
+        #expect(n.tokens("Mleko 3,2% 1l") == ["mleko", "3.2%", "1l"])
+        #expect(n.tokens("MLEKO 3.2 % 1 L") == ["mleko", "3.2%", "1l"])
+        #expect(n.tokens("Cukier 500 g") == n.tokens("cukier 500g"))
+        #expect(n.tokens("Sok 0,50 l") == ["sok", "0.5l"])
+        #expect(n.tokens("Woda 1.5L, 6 szt.") == ["woda", "1.5l", "6szt"])
+        #expect(n.tokens("007 agent") == ["7", "agent"])
+        #expect(n.tokens("2x100g") == ["2x100g"])  // not a single number and unit: kept whole
+    }
+
+    @Test func caseFoldingAndNFKC() {
+        #expect(n.tokens("ŻÓŁTY Ser") == ["żółty", "ser"])
+        #expect(n.tokens("Straße") == ["strasse"])
+        #expect(n.tokens("ﬁlet") == ["filet"])  // the ligature ﬁ (U+FB01) under NFKC
+        #expect(n.tokens("½ kg") == ["1", "2kg"])  // ½ is 1⁄2 under NFKC; the fraction slash separates
+        #expect(n.tokens("e\u{301}clair") == n.tokens("\u{E9}clair"))  // decomposed and composed é
+    }
+
+    @Test func diacriticFoldingIsOptional() {
+        let folding = TextNormalizer(foldDiacritics: true)
+        #expect(folding.tokens("Żółty ŁOSOŚ łódź") == ["zolty", "losos", "lodz"])
+        #expect(folding.tokens("Crème brûlée") == ["creme", "brulee"])
+        #expect(n.tokens("Żółty") == ["żółty"])
+    }
+
+    @Test func punctuationSeparatesAndStopWordsGo() {
+        let s = TextNormalizer(stopWords: ["i", "z", "W"])
+        #expect(s.tokens("Ser z szynką i ziołami (w plastrach)") == ["ser", "szynką", "ziołami", "plastrach"])
+        #expect(n.tokens("Kamis - sól; morska/jodowana") == ["kamis", "sól", "morska", "jodowana"])
+        #expect(n.tokens("   ") == [])
+        #expect(n.normalize("  Sok,  jabłkowy ") == "sok jabłkowy")
+    }
+}
+
+@Suite("Feature hashing")
+struct FeatureHashingTests {
+    @Test func fnv1aMatchesPublishedVectors() {
+        // FNV-1a 64 of "a" is 0xaf63dc4c8601ec8c (draft-eastlake-fnv test vectors); our hash puts a tag
+        // byte first, so hash(tag "a", "") equals FNV-1a("a").
+        #expect(FeatureHashing.hash(UInt8(ascii: "a"), []) == 0xaf63_dc4c_8601_ec8c)
+        #expect(FeatureHashing.hash(UInt8(ascii: "f"), Array("oobar".utf8)) == 0x8594_4171_f739_67e8)
+    }
+
+    @Test func countsOfEachKind() {
+        var out: [HashedFeature] = []
+        // "ab cd": 2 words + 1 bigram; char n-grams of "<ab>" (4 chars) and "<cd>" with n in 2...3:
+        // 2-grams: 3 each, 3-grams: 2 each → 5 per word.
+        FeatureHashing.features(of: ["ab", "cd"], spec: FeatureSpec(wordNgrams: 2, minCharN: 2, maxCharN: 3), into: &out)
+        #expect(out.filter { !$0.isCharacterNgram }.count == 3)
+        #expect(out.filter(\.isCharacterNgram).count == 10)
+        var again: [HashedFeature] = []
+        FeatureHashing.features(of: ["ab", "cd"], spec: FeatureSpec(wordNgrams: 2, minCharN: 2, maxCharN: 3), into: &again)
+        #expect(again == out)
+        var swapped: [HashedFeature] = []
+        FeatureHashing.features(of: ["cd", "ab"], spec: FeatureSpec(wordNgrams: 2, minCharN: 2, maxCharN: 3), into: &swapped)
+        #expect(Set(swapped.map(\.hash)) != Set(out.map(\.hash)))  // the bigram depends on word order
+    }
+
+    @Test func multibyteCharactersCountAsOne() {
+        var out: [HashedFeature] = []
+        // "<żó>" has 4 characters: 2-grams "<ż", "żó", "ó>" = 3.
+        FeatureHashing.features(of: ["żó"], spec: FeatureSpec(wordNgrams: 1, minCharN: 2, maxCharN: 2), into: &out)
+        #expect(out.filter(\.isCharacterNgram).count == 3)
+    }
+}
