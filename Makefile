@@ -6,7 +6,7 @@ SHELL := /bin/bash
 APT_PACKAGES := pkg-config libsqlite3-dev libopenblas-dev liblapacke-dev libxgboost-dev libgdal-dev \
                 libmicrohttpd-dev libpq-dev libsentencepiece-dev
 # Peers and reference checks only (never StatML's own path): numpy for test oracles, pandas for benchmarks.
-PIP_PACKAGES := numpy==2.4.6 pandas==3.0.6
+PIP_PACKAGES := numpy==2.4.6 pandas==3.1.1 scipy==1.17.1 scikit-learn==1.9.1
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FUZZ_SECONDS ?= 20
 
@@ -24,7 +24,7 @@ deps:
 	    $(SUDO) apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); \
 	fi
-	@if ! python3 -c "import numpy, pandas" >/dev/null 2>&1; then \
+	@if ! python3 -c "import numpy, pandas, scipy, sklearn" >/dev/null 2>&1; then \
 	    echo "== installing Python packages: $(PIP_PACKAGES)"; \
 	    python3 -m pip install -q --disable-pip-version-check $(PIP_PACKAGES); \
 	fi
@@ -47,7 +47,9 @@ fuzz: deps
 	bash Fuzz/run.sh $(FUZZ_SECONDS)
 
 bench: deps
+	swift build -c release --product statml
 	bash Benchmarks/csv/run.sh
+	STATML_BIN=.build/release/statml bash Benchmarks/coding/run.sh
 
 lint:
 	swift format lint --strict --recursive Package.swift Sources Tests Benchmarks Fuzz

@@ -121,6 +121,7 @@ public final class CodingPredictor {
     private var fastTextProbabilities: [Float] = []
     private var linearScores: [Float] = []
     private var probabilities: [Float] = []
+    private var counts: [Int32] = []
 
     public init(model: CodingModel, backoff: Bool = false, candidateCount: Int = 5) {
         self.model = model
@@ -152,12 +153,12 @@ public final class CodingPredictor {
             model.fastText!.probabilities(rows: rows, into: &probabilities)
             model.finalCalibration.rescaled(probabilities: &probabilities)
         case .linear:
-            model.linear!.scores(model.vocabulary.tfidf(rows), into: &probabilities)
+            model.linear!.scores(model.vocabulary.tfidf(rows, scratch: &counts), into: &probabilities)
             model.finalCalibration.probabilities(&probabilities)
         case .ensemble:
             model.fastText!.probabilities(rows: rows, into: &fastTextProbabilities)
             model.fastTextCalibration.rescaled(probabilities: &fastTextProbabilities)
-            model.linear!.scores(model.vocabulary.tfidf(rows), into: &linearScores)
+            model.linear!.scores(model.vocabulary.tfidf(rows, scratch: &counts), into: &linearScores)
             model.linearCalibration.probabilities(&linearScores)
             let w = model.ensembleWeight
             probabilities.removeAll(keepingCapacity: true)

@@ -42,6 +42,8 @@ public struct CodingTrainingOptions: Sendable {
     public var features = FeatureSpec()
     public var fastText = FastTextClassifier.Parameters()
     public var linear = LinearSVM.Parameters()
+    /// Features seen in fewer training records than this are dropped.
+    public var minCount = 1
     /// Share of each class held out for calibration when no validation file is given.
     public var holdout = 0.1
     /// After calibrating on the held-out share, train again on all the data (keeping calibration and threshold).
@@ -258,6 +260,7 @@ public enum CodingTrainer {
             var hashed: [HashedFeature] = []
             var rows: [Int32] = []
             var buffer: [Float] = []
+            var counts: [Int32] = []
             for t in tokens {
                 hashed.removeAll(keepingCapacity: true)
                 FeatureHashing.features(of: t, spec: features, into: &hashed)
@@ -267,7 +270,7 @@ public enum CodingTrainer {
                     ft.append(buffer)
                 }
                 if let linear {
-                    linear.scores(vocabulary.tfidf(rows), into: &buffer)
+                    linear.scores(vocabulary.tfidf(rows, scratch: &counts), into: &buffer)
                     lin.append(buffer)
                 }
             }
@@ -286,7 +289,7 @@ public enum CodingTrainer {
             FeatureHashing.features(of: t, spec: options.features, into: &f)
             hashed.append(f)
         }
-        let vocabulary = FeatureVocabulary(documents: hashed)
+        let vocabulary = FeatureVocabulary(documents: hashed, minCount: options.minCount)
         var rows: [[Int32]] = []
         rows.reserveCapacity(hashed.count)
         for h in hashed {
@@ -307,8 +310,9 @@ public enum CodingTrainer {
             var p = options.linear
             p.seed = options.seed
             p.threads = options.threads
+            var counts: [Int32] = []
             linear = LinearSVM(
-                vectors: rows.map { vocabulary.tfidf($0) }, labels: labels, featureCount: vocabulary.count,
+                vectors: rows.map { vocabulary.tfidf($0, scratch: &counts) }, labels: labels, featureCount: vocabulary.count,
                 classCount: classCount, parameters: p)
         }
         progress?.advance(by: 1)

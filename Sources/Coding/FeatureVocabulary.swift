@@ -20,12 +20,16 @@ struct FeatureTable: Sendable {
 
     @inline(__always)
     func find(_ key: UInt64) -> Int32? {
-        var slot = Int(truncatingIfNeeded: key) & mask
-        while true {
-            let v = values[slot]
-            if v < 0 { return nil }
-            if keys[slot] == key { return v }
-            slot = (slot + 1) & mask
+        keys.withUnsafeBufferPointer { keys in
+            values.withUnsafeBufferPointer { values in
+                var slot = Int(truncatingIfNeeded: key) & mask
+                while true {
+                    let v = values[slot]
+                    if v < 0 { return nil }
+                    if keys[slot] == key { return v }
+                    slot = (slot + 1) & mask
+                }
+            }
         }
     }
 
@@ -114,30 +118,39 @@ public struct FeatureVocabulary: Sendable {
     /// TF-IDF with sublinear term frequency, the word block and the character block each L2-normalised
     /// and scaled by 1/√2, so the whole vector has unit length (as stacking two scikit-learn
     /// `TfidfVectorizer(sublinear_tf=True)` outputs would, up to that scale).
-    public func tfidf(_ rows: [Int32]) -> SparseVector {
-        let sorted = rows.sorted()
+    public func tfidf(_ rows: [Int32], scratch counts: inout [Int32]) -> SparseVector {
+        // `counts` has one zeroed slot per feature; the slots used here are zeroed again before returning,
+        // so the counting is linear in the document's length whatever the vocabulary's size.
+        if counts.count != count { counts = [Int32](repeating: 0, count: count) }
         var indices: [Int32] = []
-        var values: [Float] = []
-        indices.reserveCapacity(sorted.count)
-        values.reserveCapacity(sorted.count)
+        indices.reserveCapacity(rows.count)
+        counts.withUnsafeMutableBufferPointer { c in
+            for r in rows {
+                if c[Int(r)] == 0 { indices.append(r) }
+                c[Int(r)] += 1
+            }
+        }
+        var values = [Float](repeating: 0, count: indices.count)
         var wordNorm: Float = 0
         var charNorm: Float = 0
-        var k = 0
-        while k < sorted.count {
-            let r = sorted[k]
-            var run = 1
-            while k + run < sorted.count, sorted[k + run] == r { run += 1 }
-            let v = (1 + logf(Float(run))) * idf[Int(r)]
-            if isCharacter[Int(r)] { charNorm += v * v } else { wordNorm += v * v }
-            indices.append(r)
-            values.append(v)
-            k += run
+        counts.withUnsafeMutableBufferPointer { c in
+            idf.withUnsafeBufferPointer { idf in
+                isCharacter.withUnsafeBufferPointer { isCharacter in
+                    for (k, r) in indices.enumerated() {
+                        let run = c[Int(r)]
+                        c[Int(r)] = 0
+                        let v = (run == 1 ? 1 : 1 + logf(Float(run))) * idf[Int(r)]
+                        if isCharacter[Int(r)] { charNorm += v * v } else { wordNorm += v * v }
+                        values[k] = v
+                    }
+                    let blocks = Float((wordNorm > 0 ? 1 : 0) + (charNorm > 0 ? 1 : 0))
+                    guard blocks > 0 else { return }
+                    let wordScale = wordNorm > 0 ? 1 / (wordNorm.squareRoot() * blocks.squareRoot()) : 0
+                    let charScale = charNorm > 0 ? 1 / (charNorm.squareRoot() * blocks.squareRoot()) : 0
+                    for (k, r) in indices.enumerated() { values[k] *= isCharacter[Int(r)] ? charScale : wordScale }
+                }
+            }
         }
-        let blocks = Float((wordNorm > 0 ? 1 : 0) + (charNorm > 0 ? 1 : 0))
-        guard blocks > 0 else { return SparseVector() }
-        let wordScale = wordNorm > 0 ? 1 / (wordNorm.squareRoot() * blocks.squareRoot()) : 0
-        let charScale = charNorm > 0 ? 1 / (charNorm.squareRoot() * blocks.squareRoot()) : 0
-        for (k, r) in indices.enumerated() { values[k] *= isCharacter[Int(r)] ? charScale : wordScale }
         return SparseVector(indices: indices, values: values)
     }
 }

@@ -172,8 +172,7 @@ public struct LinearSVM: Sendable {
         weights.withUnsafeBufferPointer { w in
             out.withUnsafeMutableBufferPointer { s in
                 for (idx, v) in zip(x.indices, x.values) {
-                    let row = w.baseAddress! + Int(idx) * k
-                    for c in 0..<k { s[c] += v * row[c] }
+                    VectorKernels.axpy(v, w.baseAddress! + Int(idx) * k, s.baseAddress!, k)
                 }
             }
         }

@@ -13,7 +13,7 @@ enum CodingCommands {
             "statml code predict --model coicop.statml --data new.csv --output coded.csv",
             "statml code evaluate --model coicop.statml --data test.csv --text text --label label --json",
         ],
-        subcommands: [train, predict, evaluate, info])
+        subcommands: [train, predict, evaluate, info, sample])
 
     static let train = Command(
         "train", abstract: "train a coding model and choose its auto-coding threshold",
@@ -47,6 +47,9 @@ enum CodingCommands {
             .value("lr", valueName: "RATE", help: "fastText learning rate", default: "0.5"),
             .value("loss", valueName: "NAME", help: "fastText loss (hs for many classes)", default: "softmax", choices: ["softmax", "hs"]),
             .value("svm-c", valueName: "C", help: "linear SVM penalty", default: "1"),
+            .value("min-count", valueName: "N", help: "drop features seen in fewer than N training records", default: "1"),
+            .value("word-ngrams", valueName: "N", help: "word n-grams up to N", default: "2"),
+            .value("char-ngrams", valueName: "MIN-MAX", help: "character n-grams of each word; 0 turns them off", default: "2-5"),
             .flag("no-refit", help: "keep the models fitted without the held-out share"),
             .flag("json", help: "print the training report as JSON"),
         ],
@@ -70,6 +73,16 @@ enum CodingCommands {
             options.fastText.learningRate = Float(try args.double("lr")!)
             options.fastText.loss = FastTextClassifier.Loss(rawValue: args.value("loss")!)!
             options.linear.c = Float(try args.double("svm-c")!)
+            options.features.wordNgrams = try positive(args, "word-ngrams")
+            options.minCount = try positive(args, "min-count")
+            let charRange = args.value("char-ngrams")!.split(separator: "-").compactMap { Int($0) }
+            if charRange == [0] {
+                options.features.maxCharN = 0
+            } else if charRange.count == 2, charRange[0] >= 1, charRange[0] <= charRange[1] {
+                (options.features.minCharN, options.features.maxCharN) = (charRange[0], charRange[1])
+            } else {
+                throw StatMLError.usage("--char-ngrams expects MIN-MAX such as 2-5, or 0, got '\(args.value("char-ngrams")!)'")
+            }
             var stopWords: Set<String> = []
             if let path = args.value("stop-words") {
                 stopWords = Set(try String(contentsOfFile: path, encoding: .utf8).split(whereSeparator: \.isNewline).map(String.init))
@@ -246,6 +259,29 @@ enum CodingCommands {
             o["index_entries"] = .number(Double(model.index.count))
             o["hierarchy_codes"] = .number(Double(model.hierarchy?.nodes.count ?? 0))
             print(JSONValue.object(o).serialized(pretty: true))
+            return 0
+        })
+
+    static let sample = Command(
+        "sample", abstract: "write generated product names with ECOICOP-style codes (for demos and trials)",
+        examples: ["statml code sample products.csv --rows 5000 --seed 1 --hierarchy ecoicop-sample.csv"],
+        options: [
+            .value("rows", valueName: "N", help: "number of products", default: "1000"),
+            .value("seed", valueName: "N", help: "random seed", default: "1"),
+            .value("hierarchy", valueName: "FILE", help: "also write the classification (code, parent, label)"),
+        ],
+        positionals: [Positional("OUT", help: "CSV file with columns text, label; - for standard output")],
+        run: { args in
+            let rows = try positive(args, "rows", allowZero: true)
+            let examples = SyntheticProducts(seed: UInt64(try positive(args, "seed", allowZero: true))).examples(count: rows)
+            let writer = try CSVWriter(path: args.positional("OUT")!, header: ["text", "label"])
+            for e in examples { try writer.write([e.text, e.code]) }
+            try writer.close()
+            if let path = args.value("hierarchy") {
+                let h = try CSVWriter(path: path, header: ["code", "parent", "label"])
+                for node in SyntheticProducts.hierarchy() { try h.write([node.code, node.parent, node.label]) }
+                try h.close()
+            }
             return 0
         })
 

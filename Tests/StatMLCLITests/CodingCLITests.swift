@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+
+/// `statml code ...` end to end on generated product names: train, predict, evaluate, and bad input.
+@Suite("statml code")
+struct CodingCLITests {
+    /// A trained model shared by the tests (training takes a few seconds).
+    static let fixture: (dir: URL, model: String, test: String, hierarchy: String) = {
+        // swift-format-ignore: NeverUseForceTry
+        let dir = try! CLI.temporaryDirectory()
+        let train = dir.appendingPathComponent("train.csv").path
+        let test = dir.appendingPathComponent("test.csv").path
+        let hierarchy = dir.appendingPathComponent("classification.csv").path
+        let model = dir.appendingPathComponent("m.statml").path
+        _ = try? CLI.run(["code", "sample", train, "--rows", "1200", "--seed", "1", "--hierarchy", hierarchy])
+        _ = try? CLI.run(["code", "sample", test, "--rows", "300", "--seed", "2"])
+        _ = try? CLI.run([
+            "code", "train", "--data", train, "--text", "text", "--label", "label", "--model", model, "--dim", "16",
+            "--epochs", "10", "--hierarchy", hierarchy,
+        ])
+        return (dir, model, test, hierarchy)
+    }()
+
+    @Test func trainWritesAModelThatDescribesItself() throws {
+        let f = Self.fixture
+        #expect(FileManager.default.fileExists(atPath: f.model))
+        let info = try CLI.run(["code", "info", f.model])
+        #expect(info.exitCode == 0)
+        let json = try CLI.json(info.stdout)
+        #expect(json["classes"] as? Int == 10)
+        #expect((json["training_data_sha256"] as? String)?.count == 64)
+        #expect(json["target_precision"] as? Double == 0.97)
+        #expect(json["hierarchy_codes"] as? Int == 18)
+    }
+
+    @Test func predictKeepsEveryColumnAndAddsTheCodingOnes() throws {
+        let f = Self.fixture
+        let out = f.dir.appendingPathComponent("coded.csv").path
+        let result = try CLI.run(["code", "predict", "--model", f.model, "--data", f.test, "--output", out])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n")
+        #expect(lines.first == "text,label,code,confidence,auto,source,level")
+        #expect(lines.count == 301)
+        let auto = lines.dropFirst().filter { $0.contains(",true,") }.count
+        #expect(auto > 200, "only \(auto) of 300 auto-coded")
+    }
+
+    @Test func standardInputAndOutputAreJSONLines() throws {
+        let f = Self.fixture
+        let input = "{\"id\":\"1\",\"text\":\"Lavazza ground coffee 250g\"}\n{\"id\":\"2\",\"text\":\"\"}\n{\"id\":\"3\"}\n"
+        let result = try CLI.run(["code", "predict", "--model", f.model, "--data", "-", "--output", "-"], stdin: Data(input.utf8))
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let rows = try result.stdout.split(separator: "\n").map { try CLI.json(String($0)) }
+        #expect(rows.count == 3)
+        #expect(rows[0]["id"] as? String == "1" && rows[0]["code"] as? String == "01.2.1.1")
+        #expect(rows[1]["code"] as? String == "" && rows[1]["auto"] as? Bool == false)
+        #expect(rows[2]["auto"] as? Bool == false)
+    }
+
+    @Test func evaluateReportsTheContractFields() throws {
+        let f = Self.fixture
+        let result = try CLI.run(["code", "evaluate", "--model", f.model, "--data", f.test, "--text", "text", "--label", "label", "--json"])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let json = try CLI.json(result.stdout)
+        #expect((json["accuracy"] as? Double ?? 0) > 0.9)
+        #expect((json["macro_f1"] as? Double ?? 0) > 0.9)
+        let coverage = try #require(json["coverage_at_precision"] as? [String: Double])
+        #expect(Set(coverage.keys) == ["0.95", "0.97", "0.99"])
+        #expect((json["per_class"] as? [Any])?.count == 10)
+    }
+
+    @Test func unseenLabelsCountAsErrorsNotCrashes() throws {
+        let f = Self.fixture
+        let path = try CLI.write("text,label\nLavazza ground coffee 250g,99.9.9\nTesco milk 1l,01.1.4.1\n", to: "odd.csv", in: f.dir)
+        let result = try CLI.run(["code", "evaluate", "--model", f.model, "--data", path, "--json"])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let json = try CLI.json(result.stdout)
+        #expect(json["accuracy"] as? Double == 0.5)
+        #expect(json["unseen_labels"] as? [String] == ["99.9.9"])
+    }
+
+    @Test func badInputGetsClearErrors() throws {
+        let f = Self.fixture
+        let dir = f.dir
+        let one = try CLI.write("text,label\na,x\nb,x\n", to: "one.csv", in: dir)
+        let single = try CLI.run(["code", "train", "--data", one, "--model", dir.appendingPathComponent("x.statml").path])
+        #expect(single.exitCode == 1)
+        #expect(single.stderr.contains("at least two classes"))
+
+        let wrongColumn = try CLI.run(["code", "train", "--data", one, "--text", "txt", "--model", "/tmp/never.statml"])
+        #expect(wrongColumn.exitCode == 1)
+        #expect(wrongColumn.stderr.contains("no column named 'txt'") && wrongColumn.stderr.contains("did you mean 'text'"))
+
+        let empty = try CLI.write("", to: "empty.csv", in: dir)
+        #expect(try CLI.run(["code", "train", "--data", empty, "--model", "/tmp/never.statml"]).exitCode == 1)
+
+        let notAModel = try CLI.run(["code", "predict", "--model", one, "--data", f.test, "--output", "-"])
+        #expect(notAModel.exitCode == 1)
+        #expect(notAModel.stderr.contains("not a valid StatML coding model"))
+
+        let missing = try CLI.run(["code", "predict", "--model", f.model, "--data", f.test, "--text", "name", "--output", "-"])
+        #expect(missing.exitCode == 1)
+        #expect(missing.stderr.contains("no column named 'name'"))
+
+        #expect(try CLI.run(["code", "train", "--data", one]).exitCode == 2)  // --model missing
+        #expect(try CLI.run(["code", "train", "--data", one, "--model", "m", "--target-precision", "1.5"]).exitCode == 2)
+    }
+}
