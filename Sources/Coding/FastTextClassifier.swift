@@ -12,7 +12,7 @@ public struct FastTextClassifier: Sendable {
     public enum Loss: String, Sendable, CaseIterable { case softmax, hs }
 
     public struct Parameters: Sendable, Equatable {
-        public var dimension = 64
+        public var dimension = 32
         public var epochs = 25
         public var learningRate: Float = 0.5
         public var loss: Loss = .softmax

@@ -42,7 +42,7 @@ enum CodingCommands {
             .flag("per-class-thresholds", help: "also choose a threshold per class (classes with 30+ validation records)"),
             .flag("fold-diacritics", help: "fold letters with diacritics to their base (ż → z, é → e)"),
             .value("stop-words", valueName: "FILE", help: "words to ignore, one per line"),
-            .value("dim", valueName: "N", help: "fastText embedding dimension", default: "64"),
+            .value("dim", valueName: "N", help: "fastText embedding dimension", default: "32"),
             .value("epochs", valueName: "N", help: "fastText epochs", default: "25"),
             .value("lr", valueName: "RATE", help: "fastText learning rate", default: "0.5"),
             .value("loss", valueName: "NAME", help: "fastText loss (hs for many classes)", default: "softmax", choices: ["softmax", "hs"]),
