@@ -17,17 +17,48 @@ public struct CodingExamples: Sendable {
         self.source = source
     }
 
-    /// Reads the text and label columns of a CSV or JSON Lines file.
+    /// Reads the text and label columns of a CSV or JSON Lines file, with the line each record starts on.
     public static func read(path: String, textColumn: String, labelColumn: String?) throws -> CodingExamples {
-        var options = TableReadOptions()
-        options.schema[textColumn] = .string
-        if let labelColumn { options.schema[labelColumn] = .string }
-        let table = try Table.read(path: path, options: options)
-        let texts = try table.column(named: textColumn).strings
-        let labels = try labelColumn.map { try table.column(named: $0).strings } ?? [String?](repeating: nil, count: texts.count)
-        // Data rows start on line 2 under the CSV header; JSON Lines rows on line 1.
-        let offset = TableFormat.detect(path: path) == .csv ? 2 : 1
-        return CodingExamples(texts: texts, labels: labels, lines: (0..<texts.count).map { $0 + offset }, source: path)
+        var texts: [String?] = []
+        var labels: [String?] = []
+        var lines: [Int] = []
+        switch TableFormat.detect(path: path) {
+        case .csv:
+            let reader = try CSVReader(path: path)
+            guard let t = reader.header.firstIndex(of: textColumn) else {
+                throw Table.unknownColumn(textColumn, in: reader.header, file: reader.name)
+            }
+            var l: Int?
+            if let labelColumn {
+                guard let index = reader.header.firstIndex(of: labelColumn) else {
+                    throw Table.unknownColumn(labelColumn, in: reader.header, file: reader.name)
+                }
+                l = index
+            }
+            try reader.forEachRecord { record in
+                texts.append(t < record.count ? record.string(t) : nil)
+                labels.append(l.flatMap { $0 < record.count ? record.string($0) : nil })
+                lines.append(record.line)
+            }
+        case .jsonl:
+            let reader = try JSONLinesReader(path: path)
+            func text(_ v: JSONValue?) -> String? {
+                switch v {
+                case nil, .null?: return nil
+                case .string(let s)?: return s
+                case let other?: return other.serialized()
+                }
+            }
+            try reader.forEachObject { object, line in
+                texts.append(text(object[textColumn]))
+                labels.append(labelColumn.flatMap { text(object[$0]) })
+                lines.append(line)
+            }
+            if !texts.isEmpty, texts.allSatisfy({ $0 == nil }) {
+                throw StatMLError.notFound("no record of \(path) has the field '\(textColumn)'")
+            }
+        }
+        return CodingExamples(texts: texts, labels: labels, lines: lines, source: path)
     }
 }
 
