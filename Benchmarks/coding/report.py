@@ -1,0 +1,213 @@
+#!/usr/bin/env python3
+"""Writes the `## Automated coding (ECOICOP)` section of Benchmarks/RESULTS.md.
+
+    python3 Benchmarks/coding/report.py --peers work/peers.json [--statml work/statml.json] \
+        [--results Benchmarks/RESULTS.md] [--command "bash Benchmarks/coding/run.sh"]
+
+Only this section is replaced (from its heading to the next `## ` heading or the end of the file);
+the rest of RESULTS.md belongs to other benchmarks and is kept byte for byte. The file is created
+if it is missing. The section is also printed to stdout.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+
+HEADING = "## Automated coding (ECOICOP)"
+PRECISION_KEYS = ("0.95", "0.97", "0.99")
+
+
+def _fmt(x, digits=3):
+    if x is None:
+        return "–"
+    if isinstance(x, float) and x != x:
+        return "n/a"
+    return f"{x:.{digits}f}"
+
+
+def _rate(x):
+    return "–" if x is None else f"{x:,.0f}"
+
+
+def _ratio(value, best):
+    if value is None or not best:
+        return "–"
+    return f"{value / best:.3f}"
+
+
+def _load(m: dict) -> str:
+    la = m.get("loadavg_1_5_15")
+    return "n/a" if not la else f"{la[0]:.2f} (1 min)"
+
+
+def rows_for(result: dict) -> list[dict]:
+    """One flat row per tool from a peers.json / statml.json object."""
+    out = []
+    for p in result.get("peers", []):
+        out.append({
+            "tool": p["name"],
+            "peer": True,
+            "accuracy": p["accuracy"],
+            "macro_f1": p["macro_f1"],
+            "coverage": p["coverage_at_precision"],
+            "train_seconds": p.get("train_seconds"),
+            "records_per_second": p.get("predict", {}).get("records_per_second"),
+        })
+    return out
+
+
+def markdown_table(rows: list[dict], with_ratio: bool = False) -> str:
+    peers = [r for r in rows if r.get("peer")]
+    best_acc = max((r["accuracy"] for r in peers), default=None)
+    best_cov = max((r["coverage"]["0.97"] for r in peers), default=None)
+    best_rps = max((r["records_per_second"] or 0 for r in peers), default=None)
+    head = ["tool", "accuracy", "macro-F1", "coverage@0.95", "coverage@0.97", "coverage@0.99",
+            "train s", "predict records/s"]
+    if with_ratio:
+        head += ["ratio to best peer: accuracy / cov@0.97 / records/s"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|"]
+    for r in rows:
+        cells = [r["tool"], _fmt(r["accuracy"]), _fmt(r["macro_f1"])]
+        cells += [_fmt(r["coverage"].get(k)) for k in PRECISION_KEYS]
+        cells += [_fmt(r["train_seconds"], 1), _rate(r["records_per_second"])]
+        if with_ratio:
+            cells.append(" / ".join([_ratio(r["accuracy"], best_acc), _ratio(r["coverage"]["0.97"], best_cov),
+                                     _ratio(r["records_per_second"], best_rps)]))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def section(peers: dict, statml: dict | None, command: str) -> str:
+    out = [HEADING, ""]
+    if peers.get("skipped"):
+        out += [f"Not run: {peers['skipped']}", ""]
+        return "\n".join(out)
+    rows = rows_for(peers)
+    statml_note = None
+    if statml and statml.get("available"):
+        rows.append({
+            "tool": statml["name"], "peer": False,
+            "accuracy": statml["accuracy"], "macro_f1": statml["macro_f1"],
+            "coverage": statml["coverage_at_precision"],
+            "train_seconds": statml.get("train_seconds"),
+            "records_per_second": statml.get("predict", {}).get("records_per_second"),
+        })
+    else:
+        reason = (statml or {}).get("reason") or "STATML_BIN was not set"
+        if "failed" in reason:
+            statml_note = f"**StatML is not in this table**: {reason} (details in `Benchmarks/coding/work/statml.json`)."
+        else:
+            statml_note = (f"**StatML is not in this table**: {reason}, so only the peers are shown. Rerun with "
+                           "`STATML_BIN=.build/release/statml` once the build has the `statml code` command.")
+    d = peers["data"]
+    m = peers["machine"]
+    out.append(f"Product names (Polish) → one of {d['classes']} ECOICOP categories. Train on `train.csv` "
+               f"({d['train_rows']:,} rows), score on `valid.csv` ({d['valid_rows']:,} rows), the same split for "
+               "every tool (data: `../shared/data/ecoicop`, Statistics Poland's split).")
+    out.append("")
+    if statml_note:
+        out += [statml_note, ""]
+    out.append(markdown_table(rows, with_ratio=True))
+    out.append("")
+    out.append("- **coverage@P**: records sorted by the tool's confidence (top-class probability), highest "
+               "first; the largest share of the validation set whose most confident part is at least P "
+               "correct (ties in confidence are not split). Scored by `Benchmarks/coding/metrics.py` for every tool.")
+    out.append("- **macro-F1**: mean F1 over the classes in truth ∪ predictions (as scikit-learn's "
+               "`f1_score(average=\"macro\")`).")
+    out.append("- **train s**: wall time of the final fit on all of `train.csv` with 1 thread, text "
+               "preprocessing included; for the peers, the hyperparameter choice on a held-out 15% of train is "
+               "not included (its time is in the JSON)"
+               + ("; for StatML, the whole `statml code train --threads 1` process." if statml and statml.get("available")
+                  else "."))
+    pr = next((p["predict"] for p in peers.get("peers", []) if "predict" in p), None)
+    if pr:
+        out.append(f"- **predict records/s**: the validation set repeated to {pr['records']:,} records, "
+                   f"1 thread, text preprocessing included, best of {pr['repeats']} runs. Peers are timed "
+                   "in-process (list of strings → codes and confidences)"
+                   + ("; StatML is timed as the whole `statml code predict` process on a CSV file of the same "
+                      "records (start-up, CSV reading and writing included)." if statml and statml.get("available")
+                      else "."))
+    out.append("- **ratio to best peer**: the tool's accuracy, coverage@0.97 and records/s, each divided by the "
+               "best peer's value for that column.")
+    out.append("")
+    for p in peers.get("peers", []):
+        out.append(f"- `{p['name']}`: {p['description']}")
+    out.append("")
+    ver = ", ".join(f"{k} {v}" for k, v in peers["versions"].items())
+    if statml and statml.get("available") and statml.get("version"):
+        v = statml["version"]
+        ver += ", " + (v if v.lower().startswith("statml") else f"statml {v}")
+    out.append(f"Run {peers['created_utc']} on {m['nproc']} cores ({m['cpu_model']}, {m['memory_gb']} GB RAM, "
+               f"{m['os']}); {ver}. Load average at the start of the peers' run: {_load(m)}; other work shared the machine, so "
+               "timings are indicative (CPU seconds are in the JSON).")
+    out.append(f"Whole run: {peers['total_seconds']:.0f} s for the peers"
+               + (f", {statml['total_seconds']:.0f} s for StatML" if statml and statml.get("available") else "")
+               + ".")
+    out.append("")
+    out.append("Reproduce (from the repository root):")
+    out.append("")
+    out.append("```sh")
+    out.append(command)
+    out.append("```")
+    out.append("")
+    return "\n".join(out)
+
+
+def replace_section(text: str, new_section: str) -> str:
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, l in enumerate(lines) if l.rstrip() == HEADING), None)
+    if start is None:
+        text = text.rstrip("\n")
+        return (text + "\n\n" if text.strip() else "") + new_section
+    end = len(lines)
+    in_fence = False
+    for j in range(start + 1, len(lines)):
+        if lines[j].lstrip().startswith("```"):
+            in_fence = not in_fence
+        if not in_fence and re.match(r"^#{1,2} ", lines[j]):
+            end = j
+            break
+    tail = "".join(lines[end:])
+    head = "".join(lines[:start])
+    if head and not head.endswith("\n\n"):
+        head += "\n"   # a blank line before our heading
+    return head + new_section + ("\n" if tail else "") + tail
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--peers", required=True, help="JSON written by peers.py")
+    ap.add_argument("--statml", help="JSON written by statml_side.py (optional)")
+    ap.add_argument("--results", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "RESULTS.md"))
+    ap.add_argument("--command", default="bash Benchmarks/coding/run.sh            # peers only\n"
+                                          "STATML_BIN=.build/release/statml bash Benchmarks/coding/run.sh")
+    args = ap.parse_args()
+    with open(args.peers, encoding="utf-8") as f:
+        peers = json.load(f)
+    statml = None
+    if args.statml and os.path.exists(args.statml):
+        with open(args.statml, encoding="utf-8") as f:
+            statml = json.load(f)
+    new = section(peers, statml, args.command)
+    path = os.path.normpath(args.results)
+    old = ""
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            old = f.read()
+    else:
+        old = "# Benchmark results\n\nWritten by `make bench` (each benchmark replaces only its own section).\n"
+    updated = replace_section(old, new)
+    tmp = path + ".tmp-coding"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(updated)
+    os.replace(tmp, path)
+    sys.stdout.write(new)
+    print(f"updated {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

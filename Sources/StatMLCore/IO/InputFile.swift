@@ -1,0 +1,66 @@
+import Glibc
+
+/// The text of the C library's message for an `errno` value.
+func systemErrorMessage(_ code: Int32) -> String {
+    guard let text = strerror(code) else { return "error \(code)" }
+    return String(cString: text)
+}
+
+/// Owns a file descriptor open for reading: a path, or standard input for "-" (STYLE.md §2: one
+/// owner per OS handle, closed in `deinit`).
+final class InputFile {
+    let descriptor: Int32
+    /// The name errors use: the path as given, or "<stdin>".
+    let name: String
+    private let ownsDescriptor: Bool
+
+    init(path: String) throws {
+        if path == "-" {
+            descriptor = 0
+            name = "<stdin>"
+            ownsDescriptor = false
+            return
+        }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            let code = errno
+            if code == ENOENT { throw StatMLError.notFound("no such file: \(path)") }
+            throw StatMLError.io("cannot open \(path): \(systemErrorMessage(code))")
+        }
+        var info = stat()
+        if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+            close(fd)
+            throw StatMLError.io("cannot read \(path): it is a directory")
+        }
+        descriptor = fd
+        name = path
+        ownsDescriptor = true
+    }
+
+    /// Reads up to `count` bytes into `destination`; 0 means end of file. Retries on EINTR.
+    func read(into destination: UnsafeMutablePointer<UInt8>, count: Int) throws -> Int {
+        while true {
+            let n = Glibc.read(descriptor, destination, count)
+            if n >= 0 { return n }
+            let code = errno
+            if code == EINTR { continue }
+            throw StatMLError.io("cannot read \(name): \(systemErrorMessage(code))")
+        }
+    }
+
+    /// Fills `destination` as far as the input allows (several `read(2)` calls on a pipe); returns
+    /// the number of bytes read, less than `count` only at end of file.
+    func readFully(into destination: UnsafeMutablePointer<UInt8>, count: Int) throws -> Int {
+        var total = 0
+        while total < count {
+            let n = try read(into: destination + total, count: count - total)
+            if n == 0 { break }
+            total += n
+        }
+        return total
+    }
+
+    deinit {
+        if ownsDescriptor { close(descriptor) }
+    }
+}
