@@ -38,10 +38,11 @@ release: deps
 demo: release
 	bash scripts/demo.sh .build/release/statml
 
+# Fuzzing first, so that the test runner's summary is the last thing printed.
 test: deps
 	swift build --build-tests
-	swift test --skip-build
 	bash Fuzz/run.sh $(FUZZ_SECONDS)
+	swift test --skip-build
 
 fuzz: deps
 	bash Fuzz/run.sh $(FUZZ_SECONDS)
