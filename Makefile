@@ -52,10 +52,10 @@ bench: deps
 	bash Benchmarks/csv/run.sh
 	STATML_BIN=.build/release/statml bash Benchmarks/coding/run.sh
 
-lint:
+lint: deps
 	swift format lint --strict --recursive Package.swift Sources Tests Benchmarks Fuzz
 
-format:
+format: deps
 	swift format --in-place --recursive Package.swift Sources Tests Benchmarks Fuzz
 
 clean:

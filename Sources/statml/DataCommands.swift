@@ -39,8 +39,7 @@ enum DataCommands {
         run: { args in
             let path = args.positional("FILE")!
             let options = try tableReadOptions(args)
-            let progress = ProgressReporter(label: "inspect", total: nil, unit: "rows")
-            let profile = try options.profile(path: path, progress: progress)
+            let profile = try options.profile(path: path, progressLabel: "inspect")
             if args.flag("json") {
                 print(InspectReport.json(profile).serialized())
             } else {
@@ -76,7 +75,7 @@ enum DataCommands {
                 outputDelimiter: try delimiter(args.value("output-delimiter")!, option: "output-delimiter"))
             let rows = try conversion.convert(
                 input: args.positional("IN")!, output: args.positional("OUT")!,
-                progress: ProgressReporter(label: "convert", total: nil, unit: "rows"))
+                progressLabel: "convert")
             if args.positional("OUT") != "-" { CommandLineTool.printError("wrote \(rows) rows to \(args.positional("OUT")!)") }
             return 0
         })

@@ -25,6 +25,11 @@ public final class CSVReader {
 
     private let options: CSVOptions
     private let input: InputFile?
+
+    /// How far reading has got, in bytes of input, and the input's size when known (regular files):
+    /// for progress bars.
+    public var bytesRead: Int { input?.bytesRead ?? 0 }
+    public var sizeInBytes: Int? { input?.size }
     private let quote: UInt8
     private let standardCapacity: Int
 

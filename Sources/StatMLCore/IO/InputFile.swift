@@ -13,6 +13,9 @@ final class InputFile {
     /// The name errors use: the path as given, or "<stdin>".
     let name: String
     private let ownsDescriptor: Bool
+    /// Bytes read so far, and the file's size when it is a regular file: for progress reports.
+    private(set) var bytesRead = 0
+    private(set) var size: Int?
 
     init(path: String) throws {
         if path == "-" {
@@ -35,13 +38,17 @@ final class InputFile {
         descriptor = fd
         name = path
         ownsDescriptor = true
+        if (info.st_mode & S_IFMT) == S_IFREG { size = Int(info.st_size) }
     }
 
     /// Reads up to `count` bytes into `destination`; 0 means end of file. Retries on EINTR.
     func read(into destination: UnsafeMutablePointer<UInt8>, count: Int) throws -> Int {
         while true {
             let n = Glibc.read(descriptor, destination, count)
-            if n >= 0 { return n }
+            if n >= 0 {
+                bytesRead += n
+                return n
+            }
             let code = errno
             if code == EINTR { continue }
             throw StatMLError.io("cannot read \(name): \(systemErrorMessage(code))")

@@ -10,6 +10,11 @@ public final class JSONLinesReader {
     /// The file name used in error locations ("<stdin>" for "-").
     public let name: String
     private let input: InputFile?
+
+    /// How far reading has got, in bytes of input, and the input's size when known (regular files):
+    /// for progress bars.
+    public var bytesRead: Int { input?.bytesRead ?? 0 }
+    public var sizeInBytes: Int? { input?.size }
     private var buffer: UnsafeMutablePointer<UInt8>
     private var capacity: Int
     private let standardCapacity: Int

@@ -102,12 +102,13 @@ public struct FileProfile: Sendable {
 extension TableReadOptions {
     /// Reads a file once, in constant memory, and summarises every column (type, missing values, ranges).
     /// With a schema, a field that does not fit its declared type is an error naming file, line and column.
-    public func profile(path: String, progress: ProgressReporter? = nil) throws -> FileProfile {
+    /// With a `progressLabel`, progress through the file is drawn on stderr when it is a terminal.
+    public func profile(path: String, progressLabel: String? = nil) throws -> FileProfile {
         if path == "-" && format == nil {
             return try StandardInputSpool.with { spooled in
                 var options = self
                 options.format = TableFormat.sniff(path: spooled)
-                var profile = try options.profile(path: spooled, progress: progress)
+                var profile = try options.profile(path: spooled, progressLabel: progressLabel)
                 profile.path = "-"
                 return profile
             }
@@ -115,6 +116,7 @@ extension TableReadOptions {
         switch resolvedFormat(path) {
         case .csv:
             let reader = try CSVReader(path: path, options: csv)
+            let progress = progressLabel.map { ProgressReporter(label: $0, total: reader.sizeInBytes, unit: "B") }
             var profiles = reader.header.map { ColumnProfile(name: $0) }
             let checks = try schemaChecks(header: reader.header, file: reader.name)
             var rows = 0
@@ -126,7 +128,7 @@ extension TableReadOptions {
                     }
                 }
                 rows += 1
-                if rows & 0x3FFF == 0 { progress?.set(completed: rows) }
+                if rows & 0x3FFF == 0 { progress?.set(completed: reader.bytesRead) }
             }
             progress?.finish()
             let delimiter = reader.delimiter
@@ -137,6 +139,7 @@ extension TableReadOptions {
                 })
         case .jsonl:
             let reader = try JSONLinesReader(path: path)
+            let progress = progressLabel.map { ProgressReporter(label: $0, total: reader.sizeInBytes, unit: "B") }
             var profiles: [ColumnProfile] = []
             var position: [String: Int] = [:]
             var rows = 0
@@ -149,7 +152,7 @@ extension TableReadOptions {
                 }
                 for i in profiles.indices { profiles[i].add(object[profiles[i].name]) }
                 rows += 1
-                if rows & 0x3FFF == 0 { progress?.set(completed: rows) }
+                if rows & 0x3FFF == 0 { progress?.set(completed: reader.bytesRead) }
             }
             progress?.finish()
             return FileProfile(

@@ -39,26 +39,29 @@ public struct TableConversion {
     }
 
     /// Converts `input` ("-" for standard input) to `output` ("-" for standard output); returns the rows written.
+    /// With a `progressLabel`, progress is drawn on stderr when it is a terminal.
     @discardableResult
-    public func convert(input: String, output: String, progress: ProgressReporter? = nil) throws -> Int {
+    public func convert(input: String, output: String, progressLabel: String? = nil) throws -> Int {
         if input == "-" {
             // Two passes need the bytes twice: standard input goes to a temporary file first.
             return try StandardInputSpool.with { spooled in
                 var conversion = self
                 conversion.options.format = options.format ?? TableFormat.sniff(path: spooled)
-                return try conversion.convert(input: spooled, output: output, progress: progress)
+                return try conversion.convert(input: spooled, output: output, progressLabel: progressLabel)
             }
         }
         var readOptions = options
         readOptions.format = options.resolvedFormat(input)
         let source = input
-        let profile = try readOptions.profile(path: source)
+        let profile = try readOptions.profile(path: source, progressLabel: progressLabel.map { "\($0) (pass 1)" })
+        var progress: ProgressReporter?
         let targetFormat = outputFormat ?? (output == "-" ? .jsonl : TableFormat.detect(path: output))
         let sink = try RowSink(path: output, format: targetFormat, delimiter: outputDelimiter, columns: profile.columns)
         var rows = 0
         switch readOptions.resolvedFormat(source) {
         case .csv:
             let reader = try CSVReader(path: source, options: readOptions.csv)
+            progress = progressLabel.map { ProgressReporter(label: "\($0) (pass 2)", total: reader.sizeInBytes, unit: "B") }
             let comma = profile.columns.map(\.decimalComma)
             var cells = [CellValue?](repeating: nil, count: profile.columns.count)
             try reader.forEachRecord { record in
@@ -74,10 +77,11 @@ public struct TableConversion {
                 }
                 try sink.write(cells)
                 rows += 1
-                if rows & 0x3FFF == 0 { progress?.set(completed: rows) }
+                if rows & 0x3FFF == 0 { progress?.set(completed: reader.bytesRead) }
             }
         case .jsonl:
             let reader = try JSONLinesReader(path: source)
+            progress = progressLabel.map { ProgressReporter(label: "\($0) (pass 2)", total: reader.sizeInBytes, unit: "B") }
             var cells = [CellValue?](repeating: nil, count: profile.columns.count)
             try reader.forEachObject { object, line in
                 for (i, column) in profile.columns.enumerated() {
@@ -87,7 +91,7 @@ public struct TableConversion {
                 }
                 try sink.write(cells)
                 rows += 1
-                if rows & 0x3FFF == 0 { progress?.set(completed: rows) }
+                if rows & 0x3FFF == 0 { progress?.set(completed: reader.bytesRead) }
             }
         }
         try sink.close()
