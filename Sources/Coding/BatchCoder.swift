@@ -40,16 +40,16 @@ public final class BatchCoder {
 
     /// Codes `input` into `output` ("-": JSON Lines on standard input/output). Returns how many records
     /// were coded and how many of them automatically.
-    public func codeFile(input: String, output: String, textColumn: String, batchSize: Int = 8192) throws -> (
-        total: Int, auto: Int
-    ) {
+    public func codeFile(
+        input: String, output: String, textColumn: String, batchSize: Int = 8192, progressLabel: String? = nil
+    ) throws -> (total: Int, auto: Int) {
         let inputFormat: TableFormat = input == "-" ? .jsonl : TableFormat.detect(path: input)
         let outputFormat: TableFormat = output == "-" ? .jsonl : TableFormat.detect(path: output)
         var sink: CodedSink?
         var total = 0
         var auto = 0
         var batchTexts: [String] = []
-        var batchRows: [[(String, JSONValue)]] = []
+        var batchRows: [CodedSink.Row] = []
 
         func flush() throws {
             guard !batchTexts.isEmpty, let sink else { return }
@@ -69,16 +69,22 @@ public final class BatchCoder {
             guard let textIndex = reader.header.firstIndex(of: textColumn) else {
                 throw Table.unknownColumn(textColumn, in: reader.header, file: reader.name)
             }
+            let progress = progressLabel.map { ProgressReporter(label: $0, total: reader.sizeInBytes, unit: "B") }
             let kept = reader.header.indices.filter { !BatchCoder.addedColumns.contains(reader.header[$0]) }
             sink = try CodedSink(
                 path: output, format: outputFormat, columns: kept.map { reader.header[$0] }, model: model, candidates: candidates)
             try reader.forEachRecord { record in
                 batchTexts.append(textIndex < record.count ? record.string(textIndex) : "")
-                batchRows.append(kept.map { i in (reader.header[i], i < record.count ? .string(record.string(i)) : .null) })
-                if batchTexts.count == batchSize { try flush() }
+                batchRows.append(.fields(kept.map { i in i < record.count ? record.string(i) : nil }))
+                if batchTexts.count == batchSize {
+                    try flush()
+                    progress?.set(completed: reader.bytesRead)
+                }
             }
+            progress?.finish()
         case .jsonl:
             let reader = try JSONLinesReader(path: input)
+            let progress = progressLabel.map { ProgressReporter(label: $0, total: reader.sizeInBytes, unit: "B") }
             try reader.forEachObject { object, _ in
                 if sink == nil {
                     let columns = object.keys.filter { !BatchCoder.addedColumns.contains($0) }
@@ -89,9 +95,13 @@ public final class BatchCoder {
                 case nil, .null?: batchTexts.append("")
                 case let other?: batchTexts.append(other.serialized())
                 }
-                batchRows.append(object.filter { !BatchCoder.addedColumns.contains($0.key) }.map { ($0.key, $0.value) })
-                if batchTexts.count == batchSize { try flush() }
+                batchRows.append(.object(object))
+                if batchTexts.count == batchSize {
+                    try flush()
+                    progress?.set(completed: reader.bytesRead)
+                }
             }
+            progress?.finish()
             if sink == nil {
                 sink = try CodedSink(path: output, format: outputFormat, columns: [textColumn], model: model, candidates: candidates)
             }
@@ -104,11 +114,18 @@ public final class BatchCoder {
 
 /// Coded records going out as CSV or JSON Lines.
 final class CodedSink {
+    /// One input record: CSV fields in the sink's column order, or a JSON object.
+    enum Row {
+        case fields([String?])
+        case object(JSONObject)
+    }
+
     private let csv: CSVWriter?
     private let jsonl: JSONLinesWriter?
     private let columns: [String]
     private let hasLevel: Bool
     private let candidates: Int
+    private var fields: [String?] = []
 
     init(path: String, format: TableFormat, columns: [String], model: CodingModel, candidates: Int) throws {
         self.columns = columns
@@ -127,25 +144,38 @@ final class CodedSink {
         }
     }
 
-    func write(_ row: [(String, JSONValue)], prediction p: CodingPrediction) throws {
-        let candidateList = p.candidates.prefix(candidates).map { "\($0.code):\(CellValue.format(($0.probability * 1e4).rounded() / 1e4))" }
+    func write(_ row: Row, prediction p: CodingPrediction) throws {
         if let csv {
-            var byName: [String: JSONValue] = [:]
-            for (k, v) in row { byName[k] = v }
-            var fields: [String?] = columns.map { name in
-                switch byName[name] {
-                case .string(let s)?: return s
-                case nil, .null?: return nil
-                case let other?: return other.serialized()
+            fields.removeAll(keepingCapacity: true)
+            switch row {
+            case .fields(let values): fields.append(contentsOf: values)
+            case .object(let object):
+                for name in columns {
+                    switch object[name] {
+                    case .string(let s)?: fields.append(s)
+                    case nil, .null?: fields.append(nil)
+                    case let other?: fields.append(other.serialized())
+                    }
                 }
             }
             fields += [p.code, CellValue.format(p.confidence), p.auto ? "true" : "false", p.source.rawValue]
             if hasLevel { fields.append(p.level.map(String.init)) }
-            if candidates > 0 { fields.append(candidateList.joined(separator: " ")) }
+            if candidates > 0 {
+                fields.append(
+                    p.candidates.prefix(candidates).map { "\($0.code):\(CellValue.format(($0.probability * 1e4).rounded() / 1e4))" }
+                        .joined(separator: " "))
+            }
             try csv.write(fields)
         } else if let jsonl {
-            var object = JSONObject()
-            for (k, v) in row { object[k] = v }
+            var object: JSONObject
+            switch row {
+            case .object(let o):
+                object = JSONObject()
+                for (k, v) in o where !BatchCoder.addedColumns.contains(k) { object[k] = v }
+            case .fields(let values):
+                object = JSONObject()
+                for (name, value) in zip(columns, values) { object[name] = value.map { .string($0) } ?? .null }
+            }
             object["code"] = .string(p.code)
             object["confidence"] = .number(p.confidence)
             object["auto"] = .bool(p.auto)

@@ -3,50 +3,52 @@ import StatMLCore
 import Text
 
 /// Hash → row look-up by open addressing (linear probing). The keys are already well-mixed 64-bit
-/// hashes, so no second hash is needed, and a look-up is a few loads instead of SipHash.
+/// hashes, so no second hash is needed; key and row share one 16-byte slot, so a look-up usually
+/// touches one cache line.
 struct FeatureTable: Sendable {
-    private(set) var keys: [UInt64]
-    private(set) var values: [Int32]
+    struct Slot: Sendable {
+        var key: UInt64
+        var value: Int32  // -1: empty
+        var padding: Int32 = 0
+    }
+
+    private(set) var slots: [Slot]
     private(set) var count = 0
     private var mask: Int
 
     init(capacity: Int = 1024) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
-        keys = [UInt64](repeating: 0, count: size)
-        values = [Int32](repeating: -1, count: size)
+        slots = [Slot](repeating: Slot(key: 0, value: -1), count: size)
         mask = size - 1
     }
 
     @inline(__always)
     func find(_ key: UInt64) -> Int32? {
-        keys.withUnsafeBufferPointer { keys in
-            values.withUnsafeBufferPointer { values in
-                var slot = Int(truncatingIfNeeded: key) & mask
-                while true {
-                    let v = values[slot]
-                    if v < 0 { return nil }
-                    if keys[slot] == key { return v }
-                    slot = (slot + 1) & mask
-                }
+        slots.withUnsafeBufferPointer { slots in
+            var slot = Int(truncatingIfNeeded: key) & mask
+            while true {
+                let s = slots[slot]
+                if s.value < 0 { return nil }
+                if s.key == key { return s.value }
+                slot = (slot + 1) & mask
             }
         }
     }
 
     /// Inserts a new key (the caller checks it is absent).
     mutating func insert(_ key: UInt64, value: Int32) {
-        if (count + 1) * 2 > keys.count { grow() }
+        if (count + 1) * 2 > slots.count { grow() }
         var slot = Int(truncatingIfNeeded: key) & mask
-        while values[slot] >= 0 { slot = (slot + 1) & mask }
-        keys[slot] = key
-        values[slot] = value
+        while slots[slot].value >= 0 { slot = (slot + 1) & mask }
+        slots[slot] = Slot(key: key, value: value)
         count += 1
     }
 
     private mutating func grow() {
-        let old = (keys, values)
-        self = FeatureTable(capacity: keys.count)
-        for i in old.0.indices where old.1[i] >= 0 { insert(old.0[i], value: old.1[i]) }
+        let old = slots
+        self = FeatureTable(capacity: slots.count)
+        for s in old where s.value >= 0 { insert(s.key, value: s.value) }
     }
 }
 

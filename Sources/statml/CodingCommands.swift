@@ -166,7 +166,7 @@ enum CodingCommands {
             let coder = BatchCoder(
                 model: model, backoff: args.flag("backoff"), candidates: try positive(args, "candidates", allowZero: true),
                 threads: try positive(args, "threads"))
-            let rows = try coder.codeFile(input: input, output: output, textColumn: textColumn)
+            let rows = try coder.codeFile(input: input, output: output, textColumn: textColumn, progressLabel: "predict")
             if output != "-" {
                 CommandLineTool.printError(
                     String(format: "coded %d records: %.1f%% auto-coded, the rest for review", rows.total,
