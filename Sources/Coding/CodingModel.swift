@@ -66,6 +66,9 @@ public struct CodingModel: Sendable {
     public let ensembleWeight: Float
     /// Calibration of the final probabilities (after mixing, for the ensemble).
     public let finalCalibration: TemperatureScaling
+    /// Turns the final probabilities' margin into the confidence that the top class is right; nil: the
+    /// top class's probability is the confidence.
+    public let marginCalibration: MarginCalibration?
     /// Records with confidence ≥ threshold are auto-coded; nil: none is.
     public var threshold: Double?
     /// Per-class thresholds overriding `threshold` for records predicted as that class.
@@ -80,7 +83,7 @@ public struct CodingModel: Sendable {
         info: CodingModelInfo, classes: [String], normalizer: TextNormalizer, features: FeatureSpec,
         vocabulary: FeatureVocabulary, fastText: FastTextClassifier?, linear: LinearSVM?,
         fastTextCalibration: TemperatureScaling, linearCalibration: TemperatureScaling, ensembleWeight: Float,
-        finalCalibration: TemperatureScaling, threshold: Double?, classThresholds: [Double?], index: [String: Int32],
+        finalCalibration: TemperatureScaling, marginCalibration: MarginCalibration?, threshold: Double?, classThresholds: [Double?], index: [String: Int32],
         hierarchy: Hierarchy?, classCounts: [Int]
     ) {
         self.info = info
@@ -94,6 +97,7 @@ public struct CodingModel: Sendable {
         self.linearCalibration = linearCalibration
         self.ensembleWeight = ensembleWeight
         self.finalCalibration = finalCalibration
+        self.marginCalibration = marginCalibration
         self.threshold = threshold
         self.classThresholds = classThresholds
         self.index = index
@@ -182,7 +186,9 @@ public final class CodingPredictor {
     private func decide() -> CodingPrediction {
         var best = 0
         for c in 1..<probabilities.count where probabilities[c] > probabilities[best] { best = c }
-        let confidence = Double(probabilities[best])
+        let confidence =
+            model.marginCalibration.map { $0.confidence(margin: MarginCalibration.margin(probabilities)) }
+            ?? Double(probabilities[best])
         var candidates: [(code: String, probability: Double)] = []
         if candidateCount > 0 {
             let order = probabilities.indices.sorted { probabilities[$0] > probabilities[$1] }.prefix(candidateCount)

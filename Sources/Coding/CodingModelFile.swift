@@ -59,6 +59,8 @@ public enum CodingModelFile {
             "linear_temperature": .number(Double(model.linearCalibration.temperature)),
             "final_temperature": .number(Double(model.finalCalibration.temperature)),
             "ensemble_weight": .number(Double(model.ensembleWeight)),
+            "margin_slope": model.marginCalibration.map { .number($0.slope) } ?? .null,
+            "margin_intercept": model.marginCalibration.map { .number($0.intercept) } ?? .null,
         ]
         if let ft = model.fastText {
             header["fasttext"] = ["dimension": .number(Double(ft.dimension)), "loss": .string(ft.loss.rawValue)]
@@ -192,6 +194,9 @@ public enum CodingModelFile {
             linearCalibration: TemperatureScaling(temperature: Float(try number(calibration?["linear_temperature"], "calibration"))),
             ensembleWeight: Float(try number(calibration?["ensemble_weight"], "calibration")),
             finalCalibration: TemperatureScaling(temperature: Float(try number(calibration?["final_temperature"], "calibration"))),
+            marginCalibration: calibration?["margin_slope"]?.doubleValue.flatMap { slope in
+                calibration?["margin_intercept"]?.doubleValue.map { MarginCalibration(slope: slope, intercept: $0) }
+            },
             threshold: header["threshold"]?.doubleValue,
             classThresholds: classThresholds.count == classes.count ? classThresholds : [Double?](repeating: nil, count: classes.count),
             index: index, hierarchy: hierarchy, classCounts: classCounts)

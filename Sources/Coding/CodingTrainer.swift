@@ -221,8 +221,12 @@ public enum CodingTrainer {
 
         // The auto-coding threshold on validation.
         let predicted = final.map { p in p.indices.max { p[$0] < p[$1] }! }
-        let confidence = final.indices.map { Double(final[$0][predicted[$0]]) }
         let correct = final.indices.map { validLabels[$0] == Int32(predicted[$0]) }
+        let margins = final.map(MarginCalibration.margin)
+        let marginCalibration = MarginCalibration(margins: margins, correct: correct)
+        let confidence = final.indices.map { i in
+            marginCalibration.map { $0.confidence(margin: margins[i]) } ?? Double(final[i][predicted[i]])
+        }
         let threshold = Evaluation.threshold(confidence: confidence, correct: correct, precision: options.targetPrecision)
         report.threshold = threshold
         var classThresholds = [Double?](repeating: nil, count: classes.count)
@@ -272,6 +276,7 @@ public enum CodingTrainer {
             vocabulary: fitted.vocabulary, fastText: algorithm == .linear ? nil : fitted.fastText,
             linear: algorithm == .fasttext ? nil : fitted.linear, fastTextCalibration: fastTextCalibration,
             linearCalibration: linearCalibration, ensembleWeight: weight, finalCalibration: finalCalibration,
+            marginCalibration: marginCalibration,
             threshold: threshold, classThresholds: classThresholds, index: index, hierarchy: options.hierarchy,
             classCounts: counts)
         report.seconds = monotonicSeconds() - start

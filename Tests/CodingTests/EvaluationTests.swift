@@ -65,3 +65,27 @@ struct CalibrationTests {
         #expect(abs(p[0] - expf(1) / (expf(1) + 1 + expf(-1))) < 1e-6)
     }
 }
+
+@Suite("Margin calibration")
+struct MarginCalibrationTests {
+    @Test func recoversTheLogisticThatGeneratedCorrectness() throws {
+        // Correctness drawn with P = σ(2m − 1): the fit must find slope ≈ 2 and intercept ≈ −1.
+        var rng = SeededGenerator(seed: 5)
+        var margins: [Double] = []
+        var correct: [Bool] = []
+        for _ in 0..<20000 {
+            let m = rng.uniform(0, 4)
+            margins.append(m)
+            correct.append(rng.uniform() < 1 / (1 + exp(-(2 * m - 1))))
+        }
+        let fit = try #require(MarginCalibration(margins: margins, correct: correct))
+        #expect(abs(fit.slope - 2) < 0.15, "slope \(fit.slope)")
+        #expect(abs(fit.intercept + 1) < 0.15, "intercept \(fit.intercept)")
+        #expect(fit.confidence(margin: 3) > fit.confidence(margin: 1))
+    }
+
+    @Test func marginIsTheLogRatioOfTheTopTwo() {
+        #expect(abs(MarginCalibration.margin([0.1, 0.6, 0.3]) - log(2.0)) < 1e-6)
+        #expect(MarginCalibration(margins: [1, 2], correct: [true, true]) == nil)  // nothing to separate
+    }
+}
