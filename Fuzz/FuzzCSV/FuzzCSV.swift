@@ -32,7 +32,8 @@ func read(_ make: () throws -> CSVReader) -> Outcome {
                 if !record.isQuoted(i) {
                     let slow = bytes.withUnsafeBufferPointer { DecimalParsing.parseDouble($0) }
                     if fast?.bitPattern != slow?.bitPattern {
-                        fatalError("double(\(i)) = \(String(describing: fast)), plain parser = \(String(describing: slow))")
+                        fatalError(
+                            "double(\(i)) = \(String(describing: fast)), plain parser = \(String(describing: slow))")
                     }
                 }
                 if record.column(ofField: i) < 1 { fatalError("column < 1") }

@@ -72,7 +72,8 @@ public final class BatchCoder {
             let progress = progressLabel.map { ProgressReporter(label: $0, total: reader.sizeInBytes, unit: "B") }
             let kept = reader.header.indices.filter { !BatchCoder.addedColumns.contains(reader.header[$0]) }
             sink = try CodedSink(
-                path: output, format: outputFormat, columns: kept.map { reader.header[$0] }, model: model, candidates: candidates)
+                path: output, format: outputFormat, columns: kept.map { reader.header[$0] }, model: model,
+                candidates: candidates)
             try reader.forEachRecord { record in
                 batchTexts.append(textIndex < record.count ? record.string(textIndex) : "")
                 batchRows.append(.fields(kept.map { i in i < record.count ? record.string(i) : nil }))
@@ -88,7 +89,8 @@ public final class BatchCoder {
             try reader.forEachObject { object, _ in
                 if sink == nil {
                     let columns = object.keys.filter { !BatchCoder.addedColumns.contains($0) }
-                    sink = try CodedSink(path: output, format: outputFormat, columns: columns, model: model, candidates: candidates)
+                    sink = try CodedSink(
+                        path: output, format: outputFormat, columns: columns, model: model, candidates: candidates)
                 }
                 switch object[textColumn] {
                 case .string(let s)?: batchTexts.append(s)
@@ -103,7 +105,8 @@ public final class BatchCoder {
             }
             progress?.finish()
             if sink == nil {
-                sink = try CodedSink(path: output, format: outputFormat, columns: [textColumn], model: model, candidates: candidates)
+                sink = try CodedSink(
+                    path: output, format: outputFormat, columns: [textColumn], model: model, candidates: candidates)
             }
         }
         try flush()
@@ -162,8 +165,10 @@ final class CodedSink {
             if hasLevel { fields.append(p.level.map(String.init)) }
             if candidates > 0 {
                 fields.append(
-                    p.candidates.prefix(candidates).map { "\($0.code):\(CellValue.format(($0.probability * 1e4).rounded() / 1e4))" }
-                        .joined(separator: " "))
+                    p.candidates.prefix(candidates).map {
+                        "\($0.code):\(CellValue.format(($0.probability * 1e4).rounded() / 1e4))"
+                    }
+                    .joined(separator: " "))
             }
             try csv.write(fields)
         } else if let jsonl {
@@ -183,7 +188,9 @@ final class CodedSink {
             if hasLevel { object["level"] = p.level.map { .number(Double($0)) } ?? .null }
             if candidates > 0 {
                 object["candidates"] = .array(
-                    p.candidates.prefix(candidates).map { ["code": .string($0.code), "probability": .number($0.probability)] })
+                    p.candidates.prefix(candidates).map {
+                        ["code": .string($0.code), "probability": .number($0.probability)]
+                    })
             }
             try jsonl.write(object)
         }

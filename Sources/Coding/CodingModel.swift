@@ -31,7 +31,8 @@ public struct CodingPrediction: Sendable, Equatable {
     public var candidates: [(code: String, probability: Double)]
 
     public static func == (a: CodingPrediction, b: CodingPrediction) -> Bool {
-        a.code == b.code && a.confidence == b.confidence && a.auto == b.auto && a.source == b.source && a.level == b.level
+        a.code == b.code && a.confidence == b.confidence && a.auto == b.auto && a.source == b.source
+            && a.level == b.level
             && a.candidates.map(\.code) == b.candidates.map(\.code)
     }
 }
@@ -83,7 +84,8 @@ public struct CodingModel: Sendable {
         info: CodingModelInfo, classes: [String], normalizer: TextNormalizer, features: FeatureSpec,
         vocabulary: FeatureVocabulary, fastText: FastTextClassifier?, linear: LinearSVM?,
         fastTextCalibration: TemperatureScaling, linearCalibration: TemperatureScaling, ensembleWeight: Float,
-        finalCalibration: TemperatureScaling, marginCalibration: MarginCalibration?, threshold: Double?, classThresholds: [Double?], index: [String: Int32],
+        finalCalibration: TemperatureScaling, marginCalibration: MarginCalibration?, threshold: Double?,
+        classThresholds: [Double?], index: [String: Int32],
         hierarchy: Hierarchy?, classCounts: [Int]
     ) {
         self.info = info
@@ -176,7 +178,9 @@ public final class CodingPredictor {
     /// Calibrated probabilities of a text for every class (for evaluation and calibration).
     public func probabilities(of text: String) -> [Float] {
         let tokens = model.normalizer.tokens(text)
-        guard !tokens.isEmpty else { return [Float](repeating: 1 / Float(model.classes.count), count: model.classes.count) }
+        guard !tokens.isEmpty else {
+            return [Float](repeating: 1 / Float(model.classes.count), count: model.classes.count)
+        }
         classProbabilities(tokens: tokens)
         return probabilities
     }
@@ -201,7 +205,9 @@ public final class CodingPredictor {
             // Sum the probabilities of the classes under each ancestor and take the first level that is sure enough.
             var mass: [String: Double] = [:]
             for (c, p) in probabilities.enumerated() {
-                for ancestor in hierarchy.lineage(of: model.classes[c]).dropFirst() { mass[ancestor, default: 0] += Double(p) }
+                for ancestor in hierarchy.lineage(of: model.classes[c]).dropFirst() {
+                    mass[ancestor, default: 0] += Double(p)
+                }
             }
             for ancestor in hierarchy.lineage(of: code).dropFirst() {
                 // The most probable node at this level may differ from the leaf's own ancestor.
@@ -217,6 +223,7 @@ public final class CodingPredictor {
             }
         }
         return CodingPrediction(
-            code: code, confidence: confidence, auto: auto, source: .model, level: level(of: code), candidates: candidates)
+            code: code, confidence: confidence, auto: auto, source: .model, level: level(of: code),
+            candidates: candidates)
     }
 }

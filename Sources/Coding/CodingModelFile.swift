@@ -16,9 +16,12 @@ public enum CodingModelFile {
 
     public static func write(_ model: CodingModel, to path: String) throws {
         var arrays: [(name: String, type: String, bytes: [UInt8])] = []
-        func add(_ name: String, _ values: [Float]) { arrays.append((name, "f32", values.withUnsafeBytes { Array($0) })) }
+        func add(_ name: String, _ values: [Float]) {
+            arrays.append((name, "f32", values.withUnsafeBytes { Array($0) }))
+        }
         add("vocabulary.idf", model.vocabulary.idf)
-        arrays.append(("vocabulary.hashes", "u64", model.vocabulary.hashes.map { $0.littleEndian }.withUnsafeBytes { Array($0) }))
+        arrays.append(
+            ("vocabulary.hashes", "u64", model.vocabulary.hashes.map { $0.littleEndian }.withUnsafeBytes { Array($0) }))
         arrays.append(("vocabulary.character", "u8", model.vocabulary.isCharacter.map { $0 ? 1 : 0 }))
         if let ft = model.fastText {
             add("fasttext.input", ft.input)
@@ -67,11 +70,16 @@ public enum CodingModelFile {
         }
         if let hierarchy = model.hierarchy {
             header["hierarchy"] = .array(
-                hierarchy.nodes.map { .array([.string($0.code), $0.parent.map { .string($0) } ?? .null, .string($0.label)]) })
+                hierarchy.nodes.map {
+                    .array([.string($0.code), $0.parent.map { .string($0) } ?? .null, .string($0.label)])
+                })
         }
-        header["index"] = .array(model.index.sorted { $0.key < $1.key }.map { .array([.string($0.key), .number(Double($0.value))]) })
+        header["index"] = .array(
+            model.index.sorted { $0.key < $1.key }.map { .array([.string($0.key), .number(Double($0.value))]) })
         header["arrays"] = .array(
-            arrays.map { ["name": .string($0.name), "type": .string($0.type), "bytes": .number(Double($0.bytes.count))] })
+            arrays.map {
+                ["name": .string($0.name), "type": .string($0.type), "bytes": .number(Double($0.bytes.count))]
+            })
 
         let headerBytes = Array(header.serializedJSON().utf8)
         var out = magic
@@ -97,7 +105,8 @@ public enum CodingModelFile {
         guard format <= formatVersion else {
             throw StatMLError(
                 .incompatible,
-                "\(path) was written in model format \(format) by a newer StatML; this StatML \(StatMLVersion.current) reads format \(formatVersion) and older: upgrade StatML to use it")
+                "\(path) was written in model format \(format) by a newer StatML; this StatML \(StatMLVersion.current) reads format \(formatVersion) and older: upgrade StatML to use it"
+            )
         }
         let body = bytes[0..<(bytes.count - 32)]
         guard SHA256.hash(body) == Array(bytes[(bytes.count - 32)...]) else {
@@ -106,12 +115,15 @@ public enum CodingModelFile {
         let headerLength = Int(readLittleEndian(bytes, at: 12))
         guard 16 + headerLength <= body.count else { throw corrupt("the header runs past the end of the file") }
         let header = try JSONValue.parse(Array(bytes[16..<(16 + headerLength)]))
-        guard header["kind"]?.stringValue == "statml-coding-model" else { throw corrupt("it holds another kind of model") }
+        guard header["kind"]?.stringValue == "statml-coding-model" else {
+            throw corrupt("it holds another kind of model")
+        }
 
         var offset = 16 + headerLength
         var arrays: [String: ArraySlice<UInt8>] = [:]
         for entry in header["arrays"]?.arrayValue ?? [] {
-            guard let name = entry["name"]?.stringValue, let n = entry["bytes"]?.intValue, n >= 0, offset + n <= body.count
+            guard let name = entry["name"]?.stringValue, let n = entry["bytes"]?.intValue, n >= 0,
+                offset + n <= body.count
             else { throw corrupt("its array directory is inconsistent") }
             arrays[name] = bytes[offset..<(offset + n)]
             offset += n
@@ -132,10 +144,12 @@ public enum CodingModelFile {
         let classes = strings(header["classes"])
         guard classes.count >= 2 else { throw corrupt("it has fewer than two classes") }
         let classCounts = header["class_counts"]?.arrayValue?.compactMap(\.intValue) ?? []
-        guard let hashRaw = arrays["vocabulary.hashes"], hashRaw.count % 8 == 0, let charRaw = arrays["vocabulary.character"]
+        guard let hashRaw = arrays["vocabulary.hashes"], hashRaw.count % 8 == 0,
+            let charRaw = arrays["vocabulary.character"]
         else { throw corrupt("the vocabulary is missing") }
         let hashes = hashRaw.withUnsafeBytes { Array($0.bindMemory(to: UInt64.self)).map { UInt64(littleEndian: $0) } }
-        let vocabulary = try FeatureVocabulary(hashes: hashes, isCharacter: charRaw.map { $0 != 0 }, idf: floats("vocabulary.idf"))
+        let vocabulary = try FeatureVocabulary(
+            hashes: hashes, isCharacter: charRaw.map { $0 != 0 }, idf: floats("vocabulary.idf"))
 
         let normalizerJSON = header["normalizer"]
         let normalizer = TextNormalizer(
@@ -154,7 +168,8 @@ public enum CodingModelFile {
             else { throw corrupt("the fastText settings are missing") }
             fastText = try FastTextClassifier(
                 classCount: classes.count, dimension: Int(try number(header["fasttext"]?["dimension"], "dimension")),
-                loss: loss, input: floats("fasttext.input"), output: floats("fasttext.output"), classCounts: classCounts)
+                loss: loss, input: floats("fasttext.input"), output: floats("fasttext.output"), classCounts: classCounts
+            )
             guard fastText!.input.count == vocabulary.count * fastText!.dimension else {
                 throw corrupt("fastText input weights do not match the vocabulary")
             }
@@ -170,7 +185,8 @@ public enum CodingModelFile {
         if let nodes = header["hierarchy"]?.arrayValue {
             hierarchy = try Hierarchy(
                 nodes: nodes.map {
-                    Hierarchy.Node(code: $0[0]?.stringValue ?? "", parent: $0[1]?.stringValue, label: $0[2]?.stringValue ?? "")
+                    Hierarchy.Node(
+                        code: $0[0]?.stringValue ?? "", parent: $0[1]?.stringValue, label: $0[2]?.stringValue ?? "")
                 })
         }
         var index: [String: Int32] = [:]
@@ -183,22 +199,27 @@ public enum CodingModelFile {
         let training = header["training"]
         let info = CodingModelInfo(
             statmlVersion: header["statml_version"]?.stringValue ?? "unknown", algorithm: algorithm,
-            trainingRows: training?["rows"]?.intValue ?? 0, trainingDataHash: training?["data_sha256"]?.stringValue ?? "",
+            trainingRows: training?["rows"]?.intValue ?? 0,
+            trainingDataHash: training?["data_sha256"]?.stringValue ?? "",
             targetPrecision: header["target_precision"]?.doubleValue, validation: header["validation"] ?? .null,
             provenance: training?["provenance"] ?? .null)
         let classThresholds = (header["class_thresholds"]?.arrayValue ?? []).map(\.doubleValue)
         return CodingModel(
             info: info, classes: classes, normalizer: normalizer, features: features, vocabulary: vocabulary,
             fastText: fastText, linear: linear,
-            fastTextCalibration: TemperatureScaling(temperature: Float(try number(calibration?["fasttext_temperature"], "calibration"))),
-            linearCalibration: TemperatureScaling(temperature: Float(try number(calibration?["linear_temperature"], "calibration"))),
+            fastTextCalibration: TemperatureScaling(
+                temperature: Float(try number(calibration?["fasttext_temperature"], "calibration"))),
+            linearCalibration: TemperatureScaling(
+                temperature: Float(try number(calibration?["linear_temperature"], "calibration"))),
             ensembleWeight: Float(try number(calibration?["ensemble_weight"], "calibration")),
-            finalCalibration: TemperatureScaling(temperature: Float(try number(calibration?["final_temperature"], "calibration"))),
+            finalCalibration: TemperatureScaling(
+                temperature: Float(try number(calibration?["final_temperature"], "calibration"))),
             marginCalibration: calibration?["margin_slope"]?.doubleValue.flatMap { slope in
                 calibration?["margin_intercept"]?.doubleValue.map { MarginCalibration(slope: slope, intercept: $0) }
             },
             threshold: header["threshold"]?.doubleValue,
-            classThresholds: classThresholds.count == classes.count ? classThresholds : [Double?](repeating: nil, count: classes.count),
+            classThresholds: classThresholds.count == classes.count
+                ? classThresholds : [Double?](repeating: nil, count: classes.count),
             index: index, hierarchy: hierarchy, classCounts: classCounts)
     }
 

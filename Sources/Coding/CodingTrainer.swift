@@ -110,14 +110,17 @@ public enum CodingTrainer {
         let classes = Array(Set(labels)).sorted()
         guard classes.count >= 2 else {
             throw StatMLError.invalidInput(
-                "\(data.source): every record has the label '\(classes.first ?? "")'; a classifier needs at least two classes")
+                "\(data.source): every record has the label '\(classes.first ?? "")'; a classifier needs at least two classes"
+            )
         }
         if let hierarchy = options.hierarchy {
             let unknown = classes.filter { hierarchy.code(forLabel: $0) == nil }
             if !unknown.isEmpty {
                 throw StatMLError.invalidInput(
                     "\(data.source): \(unknown.count) label(s) are not in the classification, e.g. "
-                        + unknown.prefix(5).map { "'\($0)'" + Suggestions.didYouMean($0, in: hierarchy.nodes.map(\.code)) }
+                        + unknown.prefix(5).map {
+                            "'\($0)'" + Suggestions.didYouMean($0, in: hierarchy.nodes.map(\.code))
+                        }
                         .joined(separator: ", "))
             }
         }
@@ -138,13 +141,16 @@ public enum CodingTrainer {
             let unseen = vl.filter { classIndex[$0] == nil }
             if !unseen.isEmpty {
                 report.warnings.append(
-                    "\(validation.source): \(unseen.count) record(s) have labels the training data lacks (counted as errors), e.g. '\(unseen[0])'")
+                    "\(validation.source): \(unseen.count) record(s) have labels the training data lacks (counted as errors), e.g. '\(unseen[0])'"
+                )
             }
         } else {
-            let (train, held) = stratifiedSplit(labels: y, classCount: classes.count, share: options.holdout, seed: options.seed)
+            let (train, held) = stratifiedSplit(
+                labels: y, classCount: classes.count, share: options.holdout, seed: options.seed)
             guard !held.isEmpty else {
                 throw StatMLError.invalidInput(
-                    "\(data.source): too few records to hold out \(Int(options.holdout * 100))% for calibration; give --valid FILE")
+                    "\(data.source): too few records to hold out \(Int(options.holdout * 100))% for calibration; give --valid FILE"
+                )
             }
             trainPart = train
             validTokens = held.map { tokens[$0] }
@@ -227,16 +233,18 @@ public enum CodingTrainer {
         let confidence = final.indices.map { i in
             marginCalibration.map { $0.confidence(margin: margins[i]) } ?? Double(final[i][predicted[i]])
         }
-        let threshold = Evaluation.threshold(confidence: confidence, correct: correct, precision: options.targetPrecision)
+        let threshold = Evaluation.threshold(
+            confidence: confidence, correct: correct, precision: options.targetPrecision)
         report.threshold = threshold
         var classThresholds = [Double?](repeating: nil, count: classes.count)
         if options.perClassThresholds {
             for c in classes.indices {
                 let members = predicted.indices.filter { predicted[$0] == c }
                 guard members.count >= 30 else { continue }  // too few to set a class's own threshold
-                classThresholds[c] = Evaluation.threshold(
-                    confidence: members.map { confidence[$0] }, correct: members.map { correct[$0] },
-                    precision: options.targetPrecision) ?? 1.0000001
+                classThresholds[c] =
+                    Evaluation.threshold(
+                        confidence: members.map { confidence[$0] }, correct: members.map { correct[$0] },
+                        precision: options.targetPrecision) ?? 1.0000001
             }
         }
         let autoCoded = predicted.indices.filter { i in
@@ -265,7 +273,8 @@ public enum CodingTrainer {
         var coverage = JSONObject()
         for (p, c) in evaluation.coverageAtPrecision { coverage[String(p)] = .number(c) }
         validationJSON["coverage_at_precision"] = .object(coverage)
-        validationJSON["source"] = .string(validation?.source ?? "\(Int(options.holdout * 100))% held out of \(data.source)")
+        validationJSON["source"] = .string(
+            validation?.source ?? "\(Int(options.holdout * 100))% held out of \(data.source)")
 
         let info = CodingModelInfo(
             statmlVersion: StatMLVersion.current, algorithm: algorithm, trainingRows: texts.count,
@@ -290,7 +299,9 @@ public enum CodingTrainer {
         var linear: LinearSVM?
 
         /// Raw outputs on validation texts: fastText probabilities and SVM decision values.
-        func validationOutputs(_ tokens: [[String]], features: FeatureSpec) -> (fastText: [[Float]]?, linear: [[Float]]?) {
+        func validationOutputs(_ tokens: [[String]], features: FeatureSpec) -> (
+            fastText: [[Float]]?, linear: [[Float]]?
+        ) {
             var ft: [[Float]] = []
             var lin: [[Float]] = []
             var hashed: [HashedFeature] = []
@@ -315,7 +326,8 @@ public enum CodingTrainer {
     }
 
     static func fit(
-        tokens: [[String]], labels: [Int32], classCount: Int, algorithm: CodingAlgorithm?, options: CodingTrainingOptions,
+        tokens: [[String]], labels: [Int32], classCount: Int, algorithm: CodingAlgorithm?,
+        options: CodingTrainingOptions,
         progress: ProgressReporter?
     ) -> Fitted {
         var hashed: [[HashedFeature]] = []
@@ -348,7 +360,8 @@ public enum CodingTrainer {
             p.threads = options.threads
             var counts: [Int32] = []
             linear = LinearSVM(
-                vectors: rows.map { vocabulary.tfidf($0, scratch: &counts) }, labels: labels, featureCount: vocabulary.count,
+                vectors: rows.map { vocabulary.tfidf($0, scratch: &counts) }, labels: labels,
+                featureCount: vocabulary.count,
                 classCount: classCount, parameters: p)
         }
         progress?.advance(by: 1)
@@ -356,8 +369,12 @@ public enum CodingTrainer {
     }
 
     /// Drops records without text (a warning names them) and rejects records without a label.
-    static func clean(_ data: CodingExamples, report: inout CodingTrainingReport, role: String) throws -> ([String], [String]) {
-        guard !data.texts.isEmpty else { throw StatMLError.invalidInput("\(data.source): the \(role) file has no records") }
+    static func clean(_ data: CodingExamples, report: inout CodingTrainingReport, role: String) throws -> (
+        [String], [String]
+    ) {
+        guard !data.texts.isEmpty else {
+            throw StatMLError.invalidInput("\(data.source): the \(role) file has no records")
+        }
         var texts: [String] = []
         var labels: [String] = []
         var noText: [Int] = []
@@ -380,7 +397,8 @@ public enum CodingTrainer {
         }
         if !noText.isEmpty {
             report.warnings.append(
-                "\(data.source): skipped \(noText.count) \(role) record(s) with an empty text, on lines " + listed(noText))
+                "\(data.source): skipped \(noText.count) \(role) record(s) with an empty text, on lines "
+                    + listed(noText))
         }
         guard !texts.isEmpty else { throw StatMLError.invalidInput("\(data.source): no \(role) record has a text") }
         return (texts, labels)
@@ -392,7 +410,8 @@ public enum CodingTrainer {
 
     /// Normalised texts that always carry the same label; conflicting ones are left out and reported.
     static func buildIndex(
-        normalized: [String], labels: [Int32], classes: [String], data: CodingExamples, report: inout CodingTrainingReport
+        normalized: [String], labels: [Int32], classes: [String], data: CodingExamples,
+        report: inout CodingTrainingReport
     ) -> [String: Int32] {
         var seen: [String: (label: Int32, conflict: Bool, first: Int)] = [:]
         var conflicts: [String] = []
@@ -401,7 +420,8 @@ public enum CodingTrainer {
                 if entry.label != labels[i] && !entry.conflict {
                     seen[text]!.conflict = true
                     conflicts.append(
-                        "'\(text)' (line \(data.lines[entry.first]): \(classes[Int(entry.label)]); line \(data.lines[i]): \(classes[Int(labels[i])]))")
+                        "'\(text)' (line \(data.lines[entry.first]): \(classes[Int(entry.label)]); line \(data.lines[i]): \(classes[Int(labels[i])]))"
+                    )
                 }
             } else {
                 seen[text] = (labels[i], false, i)

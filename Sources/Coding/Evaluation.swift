@@ -33,7 +33,9 @@ public struct Evaluation: Sendable {
         perClass = metrics.values.sorted { $0.label < $1.label }
         accuracy = truth.isEmpty ? 0 : Double(correct.filter { $0 }.count) / Double(truth.count)
         macroF1 = perClass.isEmpty ? 0 : perClass.map(\.f1).reduce(0, +) / Double(perClass.count)
-        coverageAtPrecision = precisions.map { ($0, Evaluation.coverage(confidence: confidence, correct: correct, precision: $0)) }
+        coverageAtPrecision = precisions.map {
+            ($0, Evaluation.coverage(confidence: confidence, correct: correct, precision: $0))
+        }
     }
 
     /// The largest share of records, taken in decreasing confidence, whose precision is at least `precision`.

@@ -51,7 +51,8 @@ public struct FastTextClassifier: Sendable {
     }
 
     /// Restores a trained model from its arrays (model files).
-    public init(classCount: Int, dimension: Int, loss: Loss, input: [Float], output: [Float], classCounts: [Int]) throws {
+    public init(classCount: Int, dimension: Int, loss: Loss, input: [Float], output: [Float], classCounts: [Int]) throws
+    {
         self.classCount = classCount
         self.dimension = dimension
         self.loss = loss
@@ -64,7 +65,8 @@ public struct FastTextClassifier: Sendable {
         }
     }
 
-    private mutating func train(rows: [[Int32]], labels: [Int32], parameters p: Parameters, progress: ProgressReporter?) {
+    private mutating func train(rows: [[Int32]], labels: [Int32], parameters p: Parameters, progress: ProgressReporter?)
+    {
         let n = rows.count
         guard n > 0 else { return }
         let threads = max(1, min(p.threads, n))
@@ -130,7 +132,11 @@ public struct FastTextClassifier: Sendable {
                             }
                         }
                     }
-                    if threads == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: threads, execute: work) }
+                    if threads == 1 {
+                        work(0)
+                    } else {
+                        DispatchQueue.concurrentPerform(iterations: threads, execute: work)
+                    }
                 }
             }
         }
@@ -141,7 +147,8 @@ public struct FastTextClassifier: Sendable {
     static func sigmoid(_ x: Float) -> Float { 1 / (1 + expf(-x)) }
 
     @inline(__always)
-    static func average(_ doc: [Int32], _ inp: UnsafePointer<Float>, _ d: Int, into hidden: UnsafeMutablePointer<Float>) {
+    static func average(_ doc: [Int32], _ inp: UnsafePointer<Float>, _ d: Int, into hidden: UnsafeMutablePointer<Float>)
+    {
         hidden.initialize(repeating: 0, count: d)
         for r in doc { VectorKernels.axpy(1, inp + Int(r) * d, hidden, d) }
         let scale = 1 / Float(doc.count)
@@ -150,7 +157,8 @@ public struct FastTextClassifier: Sendable {
 
     @inline(__always)
     static func softmax(
-        _ out: UnsafePointer<Float>, _ hidden: UnsafePointer<Float>, _ k: Int, _ d: Int, into scores: UnsafeMutablePointer<Float>
+        _ out: UnsafePointer<Float>, _ hidden: UnsafePointer<Float>, _ k: Int, _ d: Int,
+        into scores: UnsafeMutablePointer<Float>
     ) {
         var maxScore = -Float.infinity
         for c in 0..<k {
@@ -179,12 +187,14 @@ public struct FastTextClassifier: Sendable {
                     FastTextClassifier.average(doc, inp.baseAddress!, d, into: hidden.baseAddress!)
                     probs.withUnsafeMutableBufferPointer { p in
                         if loss == .softmax {
-                            FastTextClassifier.softmax(out.baseAddress!, hidden.baseAddress!, k, d, into: p.baseAddress!)
+                            FastTextClassifier.softmax(
+                                out.baseAddress!, hidden.baseAddress!, k, d, into: p.baseAddress!)
                         } else {
                             for c in 0..<k {
                                 var prob: Float = 1
                                 for step in paths[c] {
-                                    let dot = VectorKernels.dot(out.baseAddress! + Int(step.node) * d, hidden.baseAddress!, d)
+                                    let dot = VectorKernels.dot(
+                                        out.baseAddress! + Int(step.node) * d, hidden.baseAddress!, d)
                                     let s = FastTextClassifier.sigmoid(dot)
                                     prob *= step.right ? s : 1 - s
                                 }

@@ -103,7 +103,9 @@ public struct FeatureVocabulary: Sendable {
         self.idf = idf
         table = FeatureTable(capacity: hashes.count)
         for (i, h) in hashes.enumerated() {
-            guard table.find(h) == nil else { throw StatMLError(.incompatible, "model file is corrupt: vocabulary repeats a feature") }
+            guard table.find(h) == nil else {
+                throw StatMLError(.incompatible, "model file is corrupt: vocabulary repeats a feature")
+            }
             table.insert(h, value: Int32(i))
         }
     }

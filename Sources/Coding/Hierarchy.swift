@@ -34,7 +34,8 @@ public struct Hierarchy: Sendable, Equatable {
             var current = node.parent
             while let c = current {
                 guard seen.insert(c).inserted else {
-                    throw StatMLError.invalidInput("classification: code '\(node.code)' is its own ancestor (a cycle through '\(c)')")
+                    throw StatMLError.invalidInput(
+                        "classification: code '\(node.code)' is its own ancestor (a cycle through '\(c)')")
                 }
                 current = nodes[position[c]!].parent
             }

@@ -69,61 +69,61 @@ public struct LinearSVM: Sendable {
                     allIndices.withUnsafeBufferPointer { idx in
                         allValues.withUnsafeBufferPointer { val in
                             rowStart.withUnsafeBufferPointer { rowStart in
-                            qii.withUnsafeBufferPointer { qii in
-                            // With shrinking (Hsieh et al. 2008, §3.2, as LIBLINEAR): a record whose
-                            // multiplier sits at 0 with a gradient beyond last pass's largest projected
-                            // gradient leaves the active set until the active set converges.
-                            var active = n
-                            var pgMaxOld = Float.infinity
-                            var iteration = 0
-                            while iteration < p.maxIterations {
-                                for s in stride(from: active - 1, to: 0, by: -1) {
-                                    let j = rng.int(below: s + 1)
-                                    (order[s], order[j]) = (order[j], order[s])
-                                }
-                                var pgMax = -Float.infinity
-                                var pgMin = Float.infinity
-                                var s = 0
-                                while s < active {
-                                    let i = order[s]
-                                    let lo = rowStart[i]
-                                    let hi = rowStart[i + 1]
-                                    var dot = b
-                                    for k in lo..<hi { dot += w[Int(idx[k])] * val[k] }
-                                    let g = y[i] * dot - 1 + diag * alpha[i]
-                                    var pg: Float = 0
-                                    if alpha[i] == 0 {
-                                        if g > pgMaxOld {
-                                            active -= 1
-                                            (order[s], order[active]) = (order[active], order[s])
+                                qii.withUnsafeBufferPointer { qii in
+                                    // With shrinking (Hsieh et al. 2008, §3.2, as LIBLINEAR): a record whose
+                                    // multiplier sits at 0 with a gradient beyond last pass's largest projected
+                                    // gradient leaves the active set until the active set converges.
+                                    var active = n
+                                    var pgMaxOld = Float.infinity
+                                    var iteration = 0
+                                    while iteration < p.maxIterations {
+                                        for s in stride(from: active - 1, to: 0, by: -1) {
+                                            let j = rng.int(below: s + 1)
+                                            (order[s], order[j]) = (order[j], order[s])
+                                        }
+                                        var pgMax = -Float.infinity
+                                        var pgMin = Float.infinity
+                                        var s = 0
+                                        while s < active {
+                                            let i = order[s]
+                                            let lo = rowStart[i]
+                                            let hi = rowStart[i + 1]
+                                            var dot = b
+                                            for k in lo..<hi { dot += w[Int(idx[k])] * val[k] }
+                                            let g = y[i] * dot - 1 + diag * alpha[i]
+                                            var pg: Float = 0
+                                            if alpha[i] == 0 {
+                                                if g > pgMaxOld {
+                                                    active -= 1
+                                                    (order[s], order[active]) = (order[active], order[s])
+                                                    continue
+                                                }
+                                                if g < 0 { pg = g }
+                                            } else {
+                                                pg = g
+                                            }
+                                            pgMax = max(pgMax, pg)
+                                            pgMin = min(pgMin, pg)
+                                            if abs(pg) > 1e-12 {
+                                                let old = alpha[i]
+                                                alpha[i] = max(old - g / (qii[i] + diag), 0)
+                                                let step = (alpha[i] - old) * y[i]
+                                                for k in lo..<hi { w[Int(idx[k])] += step * val[k] }
+                                                b += step
+                                            }
+                                            s += 1
+                                        }
+                                        iteration += 1
+                                        if pgMax - pgMin <= p.tolerance {
+                                            if active == n { break }
+                                            // Converged on the active set: check everything once more.
+                                            active = n
+                                            pgMaxOld = .infinity
                                             continue
                                         }
-                                        if g < 0 { pg = g }
-                                    } else {
-                                        pg = g
+                                        pgMaxOld = pgMax <= 0 ? .infinity : pgMax
                                     }
-                                    pgMax = max(pgMax, pg)
-                                    pgMin = min(pgMin, pg)
-                                    if abs(pg) > 1e-12 {
-                                        let old = alpha[i]
-                                        alpha[i] = max(old - g / (qii[i] + diag), 0)
-                                        let step = (alpha[i] - old) * y[i]
-                                        for k in lo..<hi { w[Int(idx[k])] += step * val[k] }
-                                        b += step
-                                    }
-                                    s += 1
                                 }
-                                iteration += 1
-                                if pgMax - pgMin <= p.tolerance {
-                                    if active == n { break }
-                                    // Converged on the active set: check everything once more.
-                                    active = n
-                                    pgMaxOld = .infinity
-                                    continue
-                                }
-                                pgMaxOld = pgMax <= 0 ? .infinity : pgMax
-                            }
-                            }
                             }
                         }
                     }

@@ -10,7 +10,8 @@ enum VectorKernels {
         let rx = UnsafeRawPointer(x)
         let ry = UnsafeRawPointer(y)
         while i + 8 <= n {
-            acc += rx.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            acc +=
+                rx.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
                 * ry.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
             i += 8
         }
@@ -30,7 +31,8 @@ enum VectorKernels {
         let ry = UnsafeMutableRawPointer(y)
         let av = SIMD8<Float>(repeating: a)
         while i + 8 <= n {
-            let v = ry.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            let v =
+                ry.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
                 + av * rx.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
             ry.storeBytes(of: v, toByteOffset: i * 4, as: SIMD8<Float>.self)
             i += 8

@@ -34,22 +34,32 @@ enum CodingCommands {
             .value("text", valueName: "COL", help: "the column with the text", default: "text"),
             .value("label", valueName: "COL", help: "the column with the code", default: "label"),
             .value("model", valueName: "OUT", help: "the model file to write"),
-            .value("target-precision", valueName: "P", help: "precision the auto-coded records must reach", default: "0.97"),
-            .value("algorithm", valueName: "NAME", help: "classifier; by default the best on validation", choices: ["fasttext", "linear", "ensemble"]),
+            .value(
+                "target-precision", valueName: "P", help: "precision the auto-coded records must reach", default: "0.97"
+            ),
+            .value(
+                "algorithm", valueName: "NAME", help: "classifier; by default the best on validation",
+                choices: ["fasttext", "linear", "ensemble"]),
             .value("seed", valueName: "N", help: "random seed", default: "1"),
             .value("threads", valueName: "N", help: "threads (1 makes training exactly repeatable)", default: "1"),
             .value("hierarchy", valueName: "FILE", help: "classification file with columns code, parent, label"),
-            .flag("per-class-thresholds", help: "also choose a threshold per class (classes with 30+ validation records)"),
+            .flag(
+                "per-class-thresholds", help: "also choose a threshold per class (classes with 30+ validation records)"),
             .flag("fold-diacritics", help: "fold letters with diacritics to their base (ż → z, é → e)"),
             .value("stop-words", valueName: "FILE", help: "words to ignore, one per line"),
             .value("dim", valueName: "N", help: "fastText embedding dimension", default: "32"),
             .value("epochs", valueName: "N", help: "fastText epochs", default: "25"),
             .value("lr", valueName: "RATE", help: "fastText learning rate", default: "0.5"),
-            .value("loss", valueName: "NAME", help: "fastText loss (hs for many classes)", default: "softmax", choices: ["softmax", "hs"]),
+            .value(
+                "loss", valueName: "NAME", help: "fastText loss (hs for many classes)", default: "softmax",
+                choices: ["softmax", "hs"]),
             .value("svm-c", valueName: "C", help: "linear SVM penalty", default: "1"),
-            .value("min-count", valueName: "N", help: "drop features seen in fewer than N training records", default: "1"),
+            .value(
+                "min-count", valueName: "N", help: "drop features seen in fewer than N training records", default: "1"),
             .value("word-ngrams", valueName: "N", help: "word n-grams up to N", default: "2"),
-            .value("char-ngrams", valueName: "MIN-MAX", help: "character n-grams of each word; 0 turns them off", default: "2-5"),
+            .value(
+                "char-ngrams", valueName: "MIN-MAX", help: "character n-grams of each word; 0 turns them off",
+                default: "2-5"),
             .flag("no-refit", help: "keep the models fitted without the held-out share"),
             .flag("json", help: "print the training report as JSON"),
         ],
@@ -81,11 +91,14 @@ enum CodingCommands {
             } else if charRange.count == 2, charRange[0] >= 1, charRange[0] <= charRange[1] {
                 (options.features.minCharN, options.features.maxCharN) = (charRange[0], charRange[1])
             } else {
-                throw StatMLError.usage("--char-ngrams expects MIN-MAX such as 2-5, or 0, got '\(args.value("char-ngrams")!)'")
+                throw StatMLError.usage(
+                    "--char-ngrams expects MIN-MAX such as 2-5, or 0, got '\(args.value("char-ngrams")!)'")
             }
             var stopWords: Set<String> = []
             if let path = args.value("stop-words") {
-                stopWords = Set(try String(contentsOfFile: path, encoding: .utf8).split(whereSeparator: \.isNewline).map(String.init))
+                stopWords = Set(
+                    try String(contentsOfFile: path, encoding: .utf8).split(whereSeparator: \.isNewline).map(
+                        String.init))
             }
             options.normalizer = TextNormalizer(foldDiacritics: args.flag("fold-diacritics"), stopWords: stopWords)
             if let path = args.value("hierarchy") { options.hierarchy = try Hierarchy.read(path: path) }
@@ -114,7 +127,10 @@ enum CodingCommands {
                 o["seconds"] = .number(report.seconds)
                 o["candidates"] = .array(
                     report.candidates.map {
-                        ["algorithm": .string($0.algorithm.rawValue), "accuracy": .number($0.accuracy), "log_loss": .number($0.logLoss)]
+                        [
+                            "algorithm": .string($0.algorithm.rawValue), "accuracy": .number($0.accuracy),
+                            "log_loss": .number($0.logLoss),
+                        ]
                     })
                 o["warnings"] = .array(report.warnings.map { .string($0) })
                 print(JSONValue.object(o).serialized())
@@ -123,15 +139,21 @@ enum CodingCommands {
                     "trained \(report.algorithm.rawValue) on \(model.info.trainingRows) records, \(model.classes.count) classes, in \(String(format: "%.1f", report.seconds)) s"
                 )
                 for c in report.candidates {
-                    print(String(format: "  %-9@ validation accuracy %.4f  log-loss %.4f", c.algorithm.rawValue as NSString, c.accuracy, c.logLoss))
+                    print(
+                        String(
+                            format: "  %-9@ validation accuracy %.4f  log-loss %.4f", c.algorithm.rawValue as NSString,
+                            c.accuracy, c.logLoss))
                 }
                 if let t = report.threshold {
                     print(
                         String(
-                            format: "auto-coding threshold %.4f: %.1f%% of %d validation records auto-coded at precision ≥ %.2f",
+                            format:
+                                "auto-coding threshold %.4f: %.1f%% of %d validation records auto-coded at precision ≥ %.2f",
                             t, report.coverage * 100, report.validationRows, options.targetPrecision))
                 } else {
-                    print("no threshold reaches precision \(options.targetPrecision) on validation: every record goes to review")
+                    print(
+                        "no threshold reaches precision \(options.targetPrecision) on validation: every record goes to review"
+                    )
                 }
                 print("model written to \(modelPath)")
             }
@@ -151,10 +173,18 @@ enum CodingCommands {
         ],
         options: [
             .value("model", valueName: "FILE", help: "a model from 'statml code train'"),
-            .value("data", valueName: "FILE", help: "texts to code (CSV or JSON Lines; - for JSON Lines on standard input)"),
+            .value(
+                "data", valueName: "FILE", help: "texts to code (CSV or JSON Lines; - for JSON Lines on standard input)"
+            ),
             .value("text", valueName: "COL", help: "the column with the text; by default the model's training column"),
-            .value("output", valueName: "FILE", help: "coded output (CSV or JSON Lines by name; - for JSON Lines on standard output)"),
-            .flag("backoff", help: "code uncertain records at a parent level when that is certain enough (needs --hierarchy at training)"),
+            .value(
+                "output", valueName: "FILE",
+                help: "coded output (CSV or JSON Lines by name; - for JSON Lines on standard output)"),
+            .flag(
+                "backoff",
+                help:
+                    "code uncertain records at a parent level when that is certain enough (needs --hierarchy at training)"
+            ),
             .value("candidates", valueName: "K", help: "add a column with the K most probable codes", default: "0"),
             .value("threads", valueName: "N", help: "threads", default: "1"),
         ],
@@ -164,13 +194,16 @@ enum CodingCommands {
             let output = try args.required("output")
             let textColumn = args.value("text") ?? model.info.provenance["text_column"]?.stringValue ?? "text"
             let coder = BatchCoder(
-                model: model, backoff: args.flag("backoff"), candidates: try positive(args, "candidates", allowZero: true),
+                model: model, backoff: args.flag("backoff"),
+                candidates: try positive(args, "candidates", allowZero: true),
                 threads: try positive(args, "threads"))
-            let rows = try coder.codeFile(input: input, output: output, textColumn: textColumn, progressLabel: "predict")
+            let rows = try coder.codeFile(
+                input: input, output: output, textColumn: textColumn, progressLabel: "predict")
             if output != "-" {
                 CommandLineTool.printError(
-                    String(format: "coded %d records: %.1f%% auto-coded, the rest for review", rows.total,
-                           rows.total > 0 ? 100 * Double(rows.auto) / Double(rows.total) : 0))
+                    String(
+                        format: "coded %d records: %.1f%% auto-coded, the rest for review", rows.total,
+                        rows.total > 0 ? 100 * Double(rows.auto) / Double(rows.total) : 0))
             }
             return 0
         })
@@ -224,17 +257,27 @@ enum CodingCommands {
                     })
                 print(JSONValue.object(o).serialized())
             } else {
-                print(String(format: "%d records: accuracy %.4f, macro-F1 %.4f", evaluation.count, evaluation.accuracy, evaluation.macroF1))
+                print(
+                    String(
+                        format: "%d records: accuracy %.4f, macro-F1 %.4f", evaluation.count, evaluation.accuracy,
+                        evaluation.macroF1))
                 for (p, c) in evaluation.coverageAtPrecision {
                     print(String(format: "coverage at precision %.2f: %.1f%%", p, c * 100))
                 }
                 print(
-                    String(format: "model threshold: %.1f%% auto-coded with precision %.4f", 100 * Double(auto.count) / Double(max(evaluation.count, 1)),
-                           auto.isEmpty ? 0 : Double(autoCorrect) / Double(auto.count)))
-                if !unseen.isEmpty { print("labels the model never saw (counted as errors): \(unseen.sorted().joined(separator: ", "))") }
+                    String(
+                        format: "model threshold: %.1f%% auto-coded with precision %.4f",
+                        100 * Double(auto.count) / Double(max(evaluation.count, 1)),
+                        auto.isEmpty ? 0 : Double(autoCorrect) / Double(auto.count)))
+                if !unseen.isEmpty {
+                    print("labels the model never saw (counted as errors): \(unseen.sorted().joined(separator: ", "))")
+                }
                 print("\nclass  support  precision  recall  f1")
                 for c in evaluation.perClass {
-                    print(String(format: "%@  %d  %.3f  %.3f  %.3f", c.label as NSString, c.support, c.precision, c.recall, c.f1))
+                    print(
+                        String(
+                            format: "%@  %d  %.3f  %.3f  %.3f", c.label as NSString, c.support, c.precision, c.recall,
+                            c.f1))
                 }
             }
             return 0
@@ -273,7 +316,8 @@ enum CodingCommands {
         positionals: [Positional("OUT", help: "CSV file with columns text, label; - for standard output")],
         run: { args in
             let rows = try positive(args, "rows", allowZero: true)
-            let examples = SyntheticProducts(seed: UInt64(try positive(args, "seed", allowZero: true))).examples(count: rows)
+            let examples = SyntheticProducts(seed: UInt64(try positive(args, "seed", allowZero: true))).examples(
+                count: rows)
             let writer = try CSVWriter(path: args.positional("OUT")!, header: ["text", "label"])
             for e in examples { try writer.write([e.text, e.code]) }
             try writer.close()

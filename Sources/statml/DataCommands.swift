@@ -3,7 +3,9 @@ import StatMLCore
 /// `statml data ...`: look at and convert data files.
 enum DataCommands {
     static let readOptions: [Option] = [
-        .value("format", valueName: "FORMAT", help: "input format; by default from the file name", choices: ["csv", "jsonl"]),
+        .value(
+            "format", valueName: "FORMAT", help: "input format; by default from the file name",
+            choices: ["csv", "jsonl"]),
         .value("delimiter", valueName: "CHAR", help: "CSV delimiter: , ; tab | (detected by default)"),
         .flag("no-header", help: "the CSV file has no header row; columns are named V1, V2, ..."),
         .value(
@@ -61,7 +63,8 @@ enum DataCommands {
             "cat prices.jsonl | statml data convert - - --to csv",
         ],
         options: readOptions + [
-            .value("to", valueName: "FORMAT", help: "output format; by default from OUT's name", choices: ["csv", "jsonl"]),
+            .value(
+                "to", valueName: "FORMAT", help: "output format; by default from OUT's name", choices: ["csv", "jsonl"]),
             .value("output-delimiter", valueName: "CHAR", help: "delimiter of CSV output", default: ","),
         ],
         positionals: [
@@ -76,7 +79,9 @@ enum DataCommands {
             let rows = try conversion.convert(
                 input: args.positional("IN")!, output: args.positional("OUT")!,
                 progressLabel: "convert")
-            if args.positional("OUT") != "-" { CommandLineTool.printError("wrote \(rows) rows to \(args.positional("OUT")!)") }
+            if args.positional("OUT") != "-" {
+                CommandLineTool.printError("wrote \(rows) rows to \(args.positional("OUT")!)")
+            }
             return 0
         })
 
@@ -87,16 +92,24 @@ enum DataCommands {
             DD.MM.YYYY dates, NA and '.' for missing values, and quoted text with semicolons, quotes and line \
             breaks. The same seed writes the same bytes on every machine.
             """,
-        examples: ["statml data sample survey.csv --rows 10000 --seed 42", "statml data sample - --style plain --rows 5"],
+        examples: [
+            "statml data sample survey.csv --rows 10000 --seed 42", "statml data sample - --style plain --rows 5",
+        ],
         options: [
             .value("rows", valueName: "N", help: "number of households", default: "1000"),
             .value("seed", valueName: "N", help: "random seed", default: "1"),
-            .value("style", valueName: "STYLE", help: "file conventions", default: "european", choices: ["european", "plain"]),
+            .value(
+                "style", valueName: "STYLE", help: "file conventions", default: "european",
+                choices: ["european", "plain"]),
         ],
         positionals: [Positional("OUT", help: "output CSV file; - for standard output")],
         run: { args in
-            guard let rows = try args.int("rows"), rows >= 0 else { throw StatMLError.usage("--rows must be 0 or more") }
-            guard let seed = try args.int("seed"), seed >= 0 else { throw StatMLError.usage("--seed must be 0 or more") }
+            guard let rows = try args.int("rows"), rows >= 0 else {
+                throw StatMLError.usage("--rows must be 0 or more")
+            }
+            guard let seed = try args.int("seed"), seed >= 0 else {
+                throw StatMLError.usage("--seed must be 0 or more")
+            }
             let survey = SyntheticSurvey(
                 rows: rows, seed: UInt64(seed), style: SyntheticSurvey.Style(rawValue: args.value("style")!)!)
             let sink = try ByteSink(path: args.positional("OUT")!)

@@ -53,7 +53,8 @@ enum InspectReport {
         let widths = (0..<rows[0].count).map { col in rows.map { $0[col].count }.max()! }
         var out = head
         for row in rows {
-            out += zip(row, widths).map { $0 + String(repeating: " ", count: $1 - $0.count) }.joined(separator: "  ")
+            out +=
+                zip(row, widths).map { $0 + String(repeating: " ", count: $1 - $0.count) }.joined(separator: "  ")
                 .trimmingTrailingSpaces() + "\n"
         }
         return out

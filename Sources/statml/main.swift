@@ -34,4 +34,6 @@ let helpCommand = Command(
 
 var tree = root
 tree.subcommands.append(helpCommand)
-exit(CommandLineTool.main(root: tree, arguments: Array(CommandLine.arguments.dropFirst()), version: StatMLVersion.current))
+exit(
+    CommandLineTool.main(
+        root: tree, arguments: Array(CommandLine.arguments.dropFirst()), version: StatMLVersion.current))

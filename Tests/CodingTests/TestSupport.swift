@@ -1,7 +1,6 @@
 import Glibc
 import StatMLCore
 
-
 /// A fresh temporary directory for one test.
 func temporaryDirectory() -> String {
     var template = Array("/tmp/statml-coding-XXXXXX".utf8CString)

@@ -95,7 +95,10 @@ struct TrainingTests {
             } catch let error as StatMLError { return error.message } catch { return "\(error)" }
         }
         #expect(message(CodingExamples(texts: [], labels: [])).map { $0.contains("no records") } == true)
-        #expect(message(CodingExamples(texts: ["a", "b", "c"], labels: ["x", "x", "x"])).map { $0.contains("at least two classes") } == true)
+        #expect(
+            message(CodingExamples(texts: ["a", "b", "c"], labels: ["x", "x", "x"])).map {
+                $0.contains("at least two classes")
+            } == true)
         #expect(
             message(CodingExamples(texts: ["a", "b", "c"], labels: ["x", nil, "y"], lines: [2, 3, 4])).map {
                 $0.contains("no label") && $0.contains("lines 3")
@@ -113,7 +116,9 @@ struct TrainingTests {
 
     @Test func backoffCodesAtTheParentWhenTheLeafIsUncertain() throws {
         let hierarchy = try Hierarchy(
-            nodes: SyntheticProducts.hierarchy().map { Hierarchy.Node(code: $0.code, parent: $0.parent, label: $0.label) })
+            nodes: SyntheticProducts.hierarchy().map {
+                Hierarchy.Node(code: $0.code, parent: $0.parent, label: $0.label)
+            })
         var options = Self.options(.linear)
         options.hierarchy = hierarchy
         // Ambiguous records are 4% of the data and half of them wrong: a 99.5% target excludes them.
@@ -124,7 +129,9 @@ struct TrainingTests {
         let (model, _) = try CodingTrainer.train(Self.data(pairs), options: options)
         let predictor = CodingPredictor(model: model, backoff: true)
         let p = predictor.predict("coffee tea mix")
-        #expect(p.level == 3 && p.code == "01.2.1" && p.auto, "\(p.code) \(p.confidence) \(p.auto) \(p.candidates) threshold \(String(describing: model.threshold))")
+        #expect(
+            p.level == 3 && p.code == "01.2.1" && p.auto,
+            "\(p.code) \(p.confidence) \(p.auto) \(p.candidates) threshold \(String(describing: model.threshold))")
         let leaf = predictor.predict("Lavazza ground coffee 250 g")
         #expect(leaf.level == 4)
     }
@@ -134,13 +141,17 @@ struct TrainingTests {
             try Hierarchy(nodes: [.init(code: "a", parent: "b", label: "A"), .init(code: "b", parent: "a", label: "B")])
         }
         do {
-            _ = try Hierarchy(nodes: [.init(code: "01", parent: nil, label: "x"), .init(code: "01.1", parent: "10", label: "y")])
+            _ = try Hierarchy(nodes: [
+                .init(code: "01", parent: nil, label: "x"), .init(code: "01.1", parent: "10", label: "y"),
+            ])
             Issue.record("expected an error")
         } catch let error as StatMLError {
             #expect(error.message.contains("'10'") && error.message.contains("did you mean '01'"))
         }
         let h = try Hierarchy(
-            nodes: SyntheticProducts.hierarchy().map { Hierarchy.Node(code: $0.code, parent: $0.parent, label: $0.label) })
+            nodes: SyntheticProducts.hierarchy().map {
+                Hierarchy.Node(code: $0.code, parent: $0.parent, label: $0.label)
+            })
         #expect(h.level(of: "01") == 1 && h.level(of: "01.2.1.2") == 4)
         #expect(h.lineage(of: "01.2.1.2") == ["01.2.1.2", "01.2.1", "01.2", "01"])
         #expect(h.code(forLabel: "Tea") == "01.2.1.2")

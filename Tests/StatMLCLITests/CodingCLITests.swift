@@ -47,8 +47,10 @@ struct CodingCLITests {
 
     @Test func standardInputAndOutputAreJSONLines() throws {
         let f = Self.fixture
-        let input = "{\"id\":\"1\",\"text\":\"Lavazza ground coffee 250g\"}\n{\"id\":\"2\",\"text\":\"\"}\n{\"id\":\"3\"}\n"
-        let result = try CLI.run(["code", "predict", "--model", f.model, "--data", "-", "--output", "-"], stdin: Data(input.utf8))
+        let input =
+            "{\"id\":\"1\",\"text\":\"Lavazza ground coffee 250g\"}\n{\"id\":\"2\",\"text\":\"\"}\n{\"id\":\"3\"}\n"
+        let result = try CLI.run(
+            ["code", "predict", "--model", f.model, "--data", "-", "--output", "-"], stdin: Data(input.utf8))
         #expect(result.exitCode == 0, "\(result.stderr)")
         let rows = try result.stdout.split(separator: "\n").map { try CLI.json(String($0)) }
         #expect(rows.count == 3)
@@ -59,7 +61,9 @@ struct CodingCLITests {
 
     @Test func evaluateReportsTheContractFields() throws {
         let f = Self.fixture
-        let result = try CLI.run(["code", "evaluate", "--model", f.model, "--data", f.test, "--text", "text", "--label", "label", "--json"])
+        let result = try CLI.run([
+            "code", "evaluate", "--model", f.model, "--data", f.test, "--text", "text", "--label", "label", "--json",
+        ])
         #expect(result.exitCode == 0, "\(result.stderr)")
         let json = try CLI.json(result.stdout)
         #expect((json["accuracy"] as? Double ?? 0) > 0.9)
@@ -71,7 +75,8 @@ struct CodingCLITests {
 
     @Test func unseenLabelsCountAsErrorsNotCrashes() throws {
         let f = Self.fixture
-        let path = try CLI.write("text,label\nLavazza ground coffee 250g,99.9.9\nTesco milk 1l,01.1.4.1\n", to: "odd.csv", in: f.dir)
+        let path = try CLI.write(
+            "text,label\nLavazza ground coffee 250g,99.9.9\nTesco milk 1l,01.1.4.1\n", to: "odd.csv", in: f.dir)
         let result = try CLI.run(["code", "evaluate", "--model", f.model, "--data", path, "--json"])
         #expect(result.exitCode == 0, "\(result.stderr)")
         let json = try CLI.json(result.stdout)
@@ -83,13 +88,16 @@ struct CodingCLITests {
         let f = Self.fixture
         let dir = f.dir
         let one = try CLI.write("text,label\na,x\nb,x\n", to: "one.csv", in: dir)
-        let single = try CLI.run(["code", "train", "--data", one, "--model", dir.appendingPathComponent("x.statml").path])
+        let single = try CLI.run([
+            "code", "train", "--data", one, "--model", dir.appendingPathComponent("x.statml").path,
+        ])
         #expect(single.exitCode == 1)
         #expect(single.stderr.contains("at least two classes"))
 
         let wrongColumn = try CLI.run(["code", "train", "--data", one, "--text", "txt", "--model", "/tmp/never.statml"])
         #expect(wrongColumn.exitCode == 1)
-        #expect(wrongColumn.stderr.contains("no column named 'txt'") && wrongColumn.stderr.contains("did you mean 'text'"))
+        #expect(
+            wrongColumn.stderr.contains("no column named 'txt'") && wrongColumn.stderr.contains("did you mean 'text'"))
 
         let empty = try CLI.write("", to: "empty.csv", in: dir)
         #expect(try CLI.run(["code", "train", "--data", empty, "--model", "/tmp/never.statml"]).exitCode == 1)
@@ -98,11 +106,14 @@ struct CodingCLITests {
         #expect(notAModel.exitCode == 1)
         #expect(notAModel.stderr.contains("not a valid StatML coding model"))
 
-        let missing = try CLI.run(["code", "predict", "--model", f.model, "--data", f.test, "--text", "name", "--output", "-"])
+        let missing = try CLI.run([
+            "code", "predict", "--model", f.model, "--data", f.test, "--text", "name", "--output", "-",
+        ])
         #expect(missing.exitCode == 1)
         #expect(missing.stderr.contains("no column named 'name'"))
 
         #expect(try CLI.run(["code", "train", "--data", one]).exitCode == 2)  // --model missing
-        #expect(try CLI.run(["code", "train", "--data", one, "--model", "m", "--target-precision", "1.5"]).exitCode == 2)
+        #expect(
+            try CLI.run(["code", "train", "--data", one, "--model", "m", "--target-precision", "1.5"]).exitCode == 2)
     }
 }

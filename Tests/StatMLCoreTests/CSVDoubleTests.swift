@@ -76,7 +76,8 @@ struct CSVDoubleTests {
             s += ["e", "E"].randomElement(using: &rng)!
             s += ["", "+", "-"].randomElement(using: &rng)!
             // Mostly small exponents (the fast path), sometimes huge (overflow, underflow, subnormals).
-            let exponent = Bool.random(using: &rng) ? Int.random(in: 0...40, using: &rng) : Int.random(in: 0...400, using: &rng)
+            let exponent =
+                Bool.random(using: &rng) ? Int.random(in: 0...40, using: &rng) : Int.random(in: 0...400, using: &rng)
             s += String(exponent)
         }
         return s
@@ -92,7 +93,9 @@ struct CSVDoubleTests {
         for (text, result) in zip(texts, results) {
             let expected = Self.reference(text)
             if result.plain?.bitPattern != expected?.bitPattern || result.record?.bitPattern != expected?.bitPattern {
-                mismatches.append("\(text): strtod \(String(describing: expected)), plain \(String(describing: result.plain)), record \(String(describing: result.record))")
+                mismatches.append(
+                    "\(text): strtod \(String(describing: expected)), plain \(String(describing: result.plain)), record \(String(describing: result.record))"
+                )
             }
             if expected != nil { fastPathShare += 1 }
         }
@@ -121,7 +124,8 @@ struct CSVDoubleTests {
         let alphabet = Array("0123456789.eE+- \tx,")
         var texts: [String] = []
         for _ in 0..<100_000 {
-            texts.append(String((0..<Int.random(in: 0...10, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }))
+            texts.append(
+                String((0..<Int.random(in: 0...10, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }))
         }
         let results = try Self.parseBoth(texts)
         var mismatches: [String] = []
@@ -148,7 +152,10 @@ struct CSVDoubleTests {
         #expect(result.record?.bitPattern == expected.bitPattern)
     }
 
-    @Test(arguments: ["", " ", ".", "-", "+", "e5", ".e1", "1e", "1e+", "1.2.3", "1,5", "inf", "nan", "NaN", "0x1p3", "1 2", "--1", "1e5x", "١٢"])
+    @Test(arguments: [
+        "", " ", ".", "-", "+", "e5", ".e1", "1e", "1e+", "1.2.3", "1,5", "inf", "nan", "NaN", "0x1p3", "1 2", "--1",
+        "1e5x", "١٢",
+    ])
     func notNumbers(text: String) throws {
         let result = try Self.parseBoth([text])[0]
         #expect(result.plain == nil)

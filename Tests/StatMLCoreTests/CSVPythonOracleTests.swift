@@ -62,7 +62,9 @@ struct CSVPythonOracleTests {
                 ["\(k)"]
                     + (0..<2).map { _ in
                         Int.random(in: 0..<10, using: &rng) == 0
-                            ? nil : (0..<Int.random(in: 0...6, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+                            ? nil
+                            : (0..<Int.random(in: 0...6, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }
+                                .joined()
                     })
         }
         let writer = try CSVWriter(path: dir + "/out.csv", header: header)

@@ -197,7 +197,9 @@ struct CSVReaderTests {
         _ text: String, line: Int, column: Int, contains fragment: String, options: CSVOptions = CSVOptions(),
         sourceLocation: SourceLocation = #_sourceLocation
     ) {
-        expectError(Array(text.utf8), line: line, column: column, contains: fragment, options: options, sourceLocation: sourceLocation)
+        expectError(
+            Array(text.utf8), line: line, column: column, contains: fragment, options: options,
+            sourceLocation: sourceLocation)
     }
 
     func expectError(
@@ -238,8 +240,9 @@ struct CSVReaderTests {
             line: 7, column: 11, contains: "expected 5 fields (as in the header), found 6")
         expectError("a,b,c\n1,2\n", line: 2, column: 4, contains: "expected 3 fields (as in the header), found 2")
         expectError("a,b\n\"x\ny\",2,3\n", line: 3, column: 6, contains: "found 3")
-        expectError("1,2\n3\n", line: 2, column: 2, contains: "expected 2 fields (as in the first row), found 1",
-                    options: CSVOptions(hasHeader: false))
+        expectError(
+            "1,2\n3\n", line: 2, column: 2, contains: "expected 2 fields (as in the first row), found 1",
+            options: CSVOptions(hasHeader: false))
     }
 
     @Test func raggedRowsAllowedWhenAsked() throws {
@@ -248,12 +251,17 @@ struct CSVReaderTests {
     }
 
     @Test func invalidUTF8ReportsTheBadByte() {
-        expectError([UInt8]("a,b\n1,caf".utf8) + [0xC3, 0x28] + [0x0A], line: 2, column: 6, contains: "invalid UTF-8 (0xC3 0x28)")
-        expectError([UInt8]("a,b\n1,2\nxé,".utf8) + [0xFF] + [0x0A], line: 3, column: 4, contains: "invalid UTF-8 (0xFF)")
+        expectError(
+            [UInt8]("a,b\n1,caf".utf8) + [0xC3, 0x28] + [0x0A], line: 2, column: 6,
+            contains: "invalid UTF-8 (0xC3 0x28)")
+        expectError(
+            [UInt8]("a,b\n1,2\nxé,".utf8) + [0xFF] + [0x0A], line: 3, column: 4, contains: "invalid UTF-8 (0xFF)")
         // Overlong encoding of '/', a UTF-16 surrogate, a code point above U+10FFFF.
         expectError([UInt8]("a\n".utf8) + [0xC0, 0xAF], line: 2, column: 1, contains: "invalid UTF-8 (0xC0)")
-        expectError([UInt8]("a\n".utf8) + [0xED, 0xA0, 0x80], line: 2, column: 1, contains: "invalid UTF-8 (0xED 0xA0)")
-        expectError([UInt8]("a\n".utf8) + [0xF4, 0x90, 0x80, 0x80], line: 2, column: 1, contains: "invalid UTF-8 (0xF4 0x90)")
+        expectError(
+            [UInt8]("a\n".utf8) + [0xED, 0xA0, 0x80], line: 2, column: 1, contains: "invalid UTF-8 (0xED 0xA0)")
+        expectError(
+            [UInt8]("a\n".utf8) + [0xF4, 0x90, 0x80, 0x80], line: 2, column: 1, contains: "invalid UTF-8 (0xF4 0x90)")
         // A sequence cut off by the end of the file, and a stray continuation byte inside quotes.
         expectError([UInt8]("a\nxy".utf8) + [0xE2, 0x82], line: 2, column: 3, contains: "invalid UTF-8 (0xE2 0x82)")
         expectError([UInt8]("a\n\"q\nr".utf8) + [0x80, 0x22], line: 3, column: 2, contains: "invalid UTF-8 (0x80)")
@@ -292,9 +300,11 @@ struct CSVReaderTests {
     @Test func fieldTooLong() throws {
         let options = CSVOptions(maxFieldBytes: 10)
         #expect(try T.rows("a,b\n1234567890,\"abcdefghij\"\n", options) == [["1234567890", "abcdefghij"]])
-        expectError("a,b\n1,12345678901\n", line: 2, column: 3, contains: "field longer than 10 bytes", options: options)
-        expectError("a,b\n1,\"12345\n678901\"\n", line: 2, column: 3, contains: "is the quote that opens it never closed",
-                    options: options)
+        expectError(
+            "a,b\n1,12345678901\n", line: 2, column: 3, contains: "field longer than 10 bytes", options: options)
+        expectError(
+            "a,b\n1,\"12345\n678901\"\n", line: 2, column: 3, contains: "is the quote that opens it never closed",
+            options: options)
     }
 
     @Test func emptyInputIsAnError() {

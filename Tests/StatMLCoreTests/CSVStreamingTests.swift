@@ -105,7 +105,8 @@ struct CSVStreamingTests {
         for _ in 0..<200 {
             var bytes: [UInt8] = []
             for _ in 0..<Int.random(in: 0...40, using: &rng) { bytes += pieces.randomElement(using: &rng)! }
-            let failures = Self.compare(bytes, options: CSVOptions(delimiter: UInt8(ascii: ","), allowRaggedRows: Bool.random(using: &rng)))
+            let failures = Self.compare(
+                bytes, options: CSVOptions(delimiter: UInt8(ascii: ","), allowRaggedRows: Bool.random(using: &rng)))
             #expect(failures.isEmpty, "\(bytes): \(failures.first ?? "")")
         }
     }

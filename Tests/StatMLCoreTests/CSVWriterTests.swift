@@ -135,7 +135,8 @@ struct CSVWriterTests {
                 rows.append(
                     (0..<width).map { _ in
                         if Int.random(in: 0..<8, using: &rng) == 0 { return nil }
-                        return (0..<Int.random(in: 0...6, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+                        return (0..<Int.random(in: 0...6, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }
+                            .joined()
                     })
             }
             let path = dir + "/round\(round).csv"

@@ -12,9 +12,12 @@ struct CommandLineTests {
             .value("mode", valueName: "M", help: "mode", choices: ["fast", "exact"]),
             .flag("json", help: "json"),
         ],
-        positionals: [Positional("IN", help: "input"), Positional("MORE", help: "more", optional: true, variadic: true)],
+        positionals: [
+            Positional("IN", help: "input"), Positional("MORE", help: "more", optional: true, variadic: true),
+        ],
         run: { _ in 0 })
-    static let root = Command("tool", abstract: "a tool", subcommands: [Command("group", abstract: "g", subcommands: [leaf])])
+    static let root = Command(
+        "tool", abstract: "a tool", subcommands: [Command("group", abstract: "g", subcommands: [leaf])])
 
     func parse(_ args: [String]) throws -> ParsedArguments {
         guard case .run(_, let parsed) = try CommandLineParser.parse(args, root: Self.root) else {

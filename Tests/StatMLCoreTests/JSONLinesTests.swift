@@ -34,7 +34,8 @@ struct JSONLinesTests {
 
     @Test func byteOrderMarkIsIgnored() throws {
         var out: [JSONObject] = []
-        try JSONLinesReader(bytes: [0xEF, 0xBB, 0xBF] + Array("{\"a\":1}\n".utf8)).forEachObject { o, _ in out.append(o) }
+        try JSONLinesReader(bytes: [0xEF, 0xBB, 0xBF] + Array("{\"a\":1}\n".utf8)).forEachObject { o, _ in out.append(o)
+        }
         #expect(out == [JSONObject([("a", 1)])])
     }
 
@@ -71,7 +72,8 @@ struct JSONLinesTests {
         var line = 1
         for k in 0..<40_000 {
             let payload = k == 20_000 ? String(repeating: "é漢", count: 600_000) : "row \(k) \"q\""
-            text += JSONValue.object(JSONObject([("k", .number(Double(k))), ("s", .string(payload))])).serialized() + "\n"
+            text +=
+                JSONValue.object(JSONObject([("k", .number(Double(k))), ("s", .string(payload))])).serialized() + "\n"
             expected.append((line, payload))
             line += 1
             if k % 997 == 0 {
@@ -102,7 +104,8 @@ struct JSONLinesTests {
             func outcome(_ reader: () throws -> JSONLinesReader) -> String {
                 var parts: [String] = []
                 do {
-                    try reader().forEachObject { o, line in parts.append("\(line):\(JSONValue.object(o).serialized())") }
+                    try reader().forEachObject { o, line in parts.append("\(line):\(JSONValue.object(o).serialized())")
+                    }
                 } catch {
                     parts.append("error: \(error)")
                 }

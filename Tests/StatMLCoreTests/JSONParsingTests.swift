@@ -169,7 +169,8 @@ struct JSONParsingTests {
         #expect(JSONValue.number(0).serialized() == "0")
         #expect(JSONValue.number(0.1).serialized() == "0.1")
         #expect(JSONValue.number(9_007_199_254_740_991).serialized() == "9007199254740991")
-        #expect(JSONValue.number(9_007_199_254_740_992).serialized() == "9007199254740992.0")  // 2^53: Swift's shortest form
+        // 2^53: Swift's shortest form
+        #expect(JSONValue.number(9_007_199_254_740_992).serialized() == "9007199254740992.0")
         #expect(JSONValue.number(1e20).serialized() == "1e+20")
         #expect(JSONValue.number(1e-7).serialized() == "1e-07")
         #expect(JSONValue.number(.nan).serialized() == "null")
@@ -187,7 +188,8 @@ struct JSONParsingTests {
         #expect(value.serialized() == #"{"a":1,"b":[1,"x"],"c":{},"d":[],"e":{"f":null}}"#)
         #expect(
             value.serialized(pretty: true)
-                == "{\n  \"a\": 1,\n  \"b\": [\n    1,\n    \"x\"\n  ],\n  \"c\": {},\n  \"d\": [],\n  \"e\": {\n    \"f\": null\n  }\n}")
+                == "{\n  \"a\": 1,\n  \"b\": [\n    1,\n    \"x\"\n  ],\n  \"c\": {},\n  \"d\": [],\n  \"e\": {\n    \"f\": null\n  }\n}"
+        )
     }
 
     static func randomValue(_ rng: inout IOTestRandom, depth: Int = 0) -> JSONValue {
@@ -201,12 +203,14 @@ struct JSONParsingTests {
             return .number(x.isFinite ? x : Double(Int64(truncatingIfNeeded: bits) >> 11))
         case 3: return .number(Double(Int.random(in: -1_000_000...1_000_000, using: &rng)) / 8)
         case 4:
-            return .string((0..<Int.random(in: 0...8, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined())
+            return .string(
+                (0..<Int.random(in: 0...8, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined())
         case 5: return .array((0..<Int.random(in: 0...5, using: &rng)).map { _ in randomValue(&rng, depth: depth + 1) })
         default:
             var object = JSONObject()
             for _ in 0..<Int.random(in: 0...5, using: &rng) {
-                object[pieces.randomElement(using: &rng)! + String(Int.random(in: 0..<20, using: &rng))] = randomValue(&rng, depth: depth + 1)
+                object[pieces.randomElement(using: &rng)! + String(Int.random(in: 0..<20, using: &rng))] = randomValue(
+                    &rng, depth: depth + 1)
             }
             return .object(object)
         }

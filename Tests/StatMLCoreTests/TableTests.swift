@@ -16,7 +16,8 @@ struct TableTests {
     }
 
     @Test func readsAndTypesEveryColumn() throws {
-        let path = try temporaryFile("t.csv", "id;price;day;ok;name\n1;3,5;2024-01-02;true;a\n2;NA;2024-01-03;false;\"b;c\"\n")
+        let path = try temporaryFile(
+            "t.csv", "id;price;day;ok;name\n1;3,5;2024-01-02;true;a\n2;NA;2024-01-03;false;\"b;c\"\n")
         let table = try Table.read(path: path)
         #expect(table.rowCount == 2)
         #expect(table.columns.map(\.type) == [.integer, .number, .date, .boolean, .string])
@@ -27,7 +28,9 @@ struct TableTests {
     }
 
     @Test func unknownColumnListsColumnsAndSuggests() throws {
-        let table = try Table(columns: [Column(name: "price", data: .number([1])), Column(name: "qty", data: .integer([2]))])
+        let table = try Table(columns: [
+            Column(name: "price", data: .number([1])), Column(name: "qty", data: .integer([2])),
+        ])
         do {
             _ = try table.column(named: "prices")
             Issue.record("expected an error")

@@ -38,7 +38,9 @@ struct ValueSyntaxTests {
         #expect(bytes("-9223372036854775808", ValueSyntax.parseInteger) == Int.min)
         #expect(bytes("9223372036854775808", ValueSyntax.parseInteger) == nil)
         #expect(bytes(" 42 ", ValueSyntax.parseInteger) == 42)
-        for bad in ["1.0", "1e3", "+", "", "4 2", "٣"] { #expect(bytes(bad, ValueSyntax.parseInteger) == nil, "\(bad)") }
+        for bad in ["1.0", "1e3", "+", "", "4 2", "٣"] {
+            #expect(bytes(bad, ValueSyntax.parseInteger) == nil, "\(bad)")
+        }
     }
 
     @Test func booleansAnyCase() {

@@ -114,7 +114,9 @@ public struct ParsedArguments: Sendable {
 
     public func int(_ name: String) throws -> Int? {
         guard let text = value(name) else { return nil }
-        guard let v = Int(text) else { throw StatMLError.usage("option --\(name) expects a whole number, got '\(text)'") }
+        guard let v = Int(text) else {
+            throw StatMLError.usage("option --\(name) expects a whole number, got '\(text)'")
+        }
         return v
     }
 
@@ -180,14 +182,17 @@ public enum CommandLineParser {
                 guard word.count == 2, let short = word.last,
                     let option = command.allOptions.first(where: { $0.short == short })
                 else {
-                    throw StatMLError.usage("unknown option '\(word)' for '\(parsed.commandPath.joined(separator: " "))'")
+                    throw StatMLError.usage(
+                        "unknown option '\(word)' for '\(parsed.commandPath.joined(separator: " "))'")
                 }
                 name = option.name
             }
             guard let option = command.allOptions.first(where: { $0.name == name }) else {
                 throw StatMLError.usage(
                     "unknown option '--\(name)' for '\(parsed.commandPath.joined(separator: " "))'"
-                        + (Suggestions.closest(to: name, in: command.allOptions.map(\.name)).map { " (did you mean '--\($0)'?)" }
+                        + (Suggestions.closest(to: name, in: command.allOptions.map(\.name)).map {
+                            " (did you mean '--\($0)'?)"
+                        }
                             ?? ""))
             }
             switch option.kind {
@@ -222,7 +227,8 @@ public enum CommandLineParser {
         if command.run == nil {
             if !loose.isEmpty {
                 throw StatMLError.usage(
-                    "unknown command '\(loose[0])'" + Suggestions.didYouMean(loose[0], in: command.subcommands.map(\.name)))
+                    "unknown command '\(loose[0])'"
+                        + Suggestions.didYouMean(loose[0], in: command.subcommands.map(\.name)))
             }
             return .help(HelpFormatter.help(for: path), exitCode: 2)
         }

@@ -276,7 +276,8 @@ public final class CSVReader {
         while true {
             let v = UnsafeRawPointer(base + p).loadUnaligned(as: SIMD16<UInt8>.self)
             let nonASCII = unsafeBitCast(v, to: SIMD16<Int8>.self) .< SIMD16<Int8>(repeating: 0)
-            let hits = unsafeBitCast((v .== a) .| (v .== b) .| (v .== c) .| (v .== d) .| nonASCII, to: SIMD2<UInt64>.self)
+            let hits = unsafeBitCast(
+                (v .== a) .| (v .== b) .| (v .== c) .| (v .== d) .| nonASCII, to: SIMD2<UInt64>.self)
             if let offset = firstHit(hits) { return p &+ offset }
             p &+= 16
         }
@@ -376,7 +377,8 @@ public final class CSVReader {
                     } else {
                         switch UTF8Sequence.check(base + p, available: end - p) {
                         case .valid(let length): p += length
-                        case .truncated where !eof: return .needMore(fieldStart: fieldStart, content: p - fieldStart - 1)
+                        case .truncated where !eof:
+                            return .needMore(fieldStart: fieldStart, content: p - fieldStart - 1)
                         default:
                             if p - fieldStart - 1 > maxField {
                                 throw fieldTooLong(at: fieldStart, recordStart: recordStart, recordLine: recordLine)

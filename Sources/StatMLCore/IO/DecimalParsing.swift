@@ -197,7 +197,9 @@ public enum DecimalParsing {
     }
 
     @usableFromInline
-    static let exactIntegerPowersOfTen: [UInt64] = [1, 10, 100, 1000, 10000, 100_000, 1_000_000, 10_000_000, 100_000_000]
+    static let exactIntegerPowersOfTen: [UInt64] = [
+        1, 10, 100, 1000, 10000, 100_000, 1_000_000, 10_000_000, 100_000_000,
+    ]
 
     /// 10^k for 0 ≤ k ≤ 22, the powers of ten a Double holds exactly.
     @inlinable @inline(__always)

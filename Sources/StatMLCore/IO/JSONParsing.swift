@@ -16,7 +16,8 @@ extension JSONValue {
         -> JSONValue
     {
         guard let base = bytes.baseAddress, bytes.count > 0 else {
-            throw StatMLError.invalidInput("empty input, expected a JSON value", at: .init(file: name, line: line, column: 1))
+            throw StatMLError.invalidInput(
+                "empty input, expected a JSON value", at: .init(file: name, line: line, column: 1))
         }
         var parser = JSONParser(base: base, count: bytes.count, name: name, firstLine: line)
         return try parser.parseDocument()
@@ -217,7 +218,10 @@ struct JSONParser {
     /// Advances past one unescaped byte or UTF-8 sequence of a string, or throws.
     @inline(__always)
     mutating func checkStringByte(_ b: UInt8) throws {
-        if b < 0x20 { throw error("control character (0x\(String(b, radix: 16, uppercase: true))) inside a string; it must be escaped") }
+        if b < 0x20 {
+            throw error(
+                "control character (0x\(String(b, radix: 16, uppercase: true))) inside a string; it must be escaped")
+        }
         if b < 0x80 {
             p += 1
             return

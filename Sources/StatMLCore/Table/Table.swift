@@ -41,7 +41,11 @@ public struct Table: Sendable, Equatable {
         guard columns.isEmpty || column.count == rowCount else {
             throw StatMLError.invalidInput("column '\(column.name)' has \(column.count) rows, the table \(rowCount)")
         }
-        if let i = columns.firstIndex(where: { $0.name == column.name }) { columns[i] = column } else { columns.append(column) }
+        if let i = columns.firstIndex(where: { $0.name == column.name }) {
+            columns[i] = column
+        } else {
+            columns.append(column)
+        }
         rowCount = column.count
     }
 

@@ -124,7 +124,10 @@ extension TableReadOptions {
                 for i in 0..<min(record.count, profiles.count) {
                     try record.withField(i) { bytes in
                         profiles[i].add(bytes, syntax: syntax)
-                        if let type = checks[i] { try check(bytes, as: type, column: reader.header[i], record: record, field: i, file: reader.name) }
+                        if let type = checks[i] {
+                            try check(
+                                bytes, as: type, column: reader.header[i], record: record, field: i, file: reader.name)
+                        }
                     }
                 }
                 rows += 1

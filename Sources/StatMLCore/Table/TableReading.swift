@@ -33,7 +33,8 @@ extension Table {
                 try record.withField(i) { bytes in
                     profiles[i].add(bytes, syntax: options.syntax)
                     if let type = declared[i] {
-                        try options.check(bytes, as: type, column: header[i], record: record, field: i, file: reader.name)
+                        try options.check(
+                            bytes, as: type, column: header[i], record: record, field: i, file: reader.name)
                     }
                     raw[i].append(options.syntax.isMissing(bytes) ? nil : String(decoding: bytes, as: UTF8.self))
                 }
@@ -41,7 +42,8 @@ extension Table {
         }
         var columns: [Column] = []
         for i in header.indices {
-            let type = declared[i] ?? profiles[i].inferredType(decimal: options.syntax.decimal, delimiter: reader.delimiter)
+            let type =
+                declared[i] ?? profiles[i].inferredType(decimal: options.syntax.decimal, delimiter: reader.delimiter)
             let comma = profiles[i].readsAsCommaNumber(options.syntax.decimal, delimiter: reader.delimiter)
             columns.append(
                 try typedColumn(
@@ -67,7 +69,8 @@ extension Table {
                 }
                 guard let value = text.withUTF8Buffer(parse) else {
                     throw StatMLError.invalidInput(
-                        "column '\(name)': expected \(type.article) \(type.rawValue), found \"\(text)\"", at: location(row))
+                        "column '\(name)': expected \(type.article) \(type.rawValue), found \"\(text)\"",
+                        at: location(row))
                 }
                 out.append(value)
             }
@@ -127,7 +130,8 @@ extension Table {
                 case let other?: return other.serialized()
                 }
             }
-            columns.append(try typedColumn(name: names[i], texts: texts, type: type, commaDecimal: false, where: location))
+            columns.append(
+                try typedColumn(name: names[i], texts: texts, type: type, commaDecimal: false, where: location))
         }
         return try Table(columns: columns)
     }

@@ -32,7 +32,8 @@ public struct TableConversion {
     public var outputFormat: TableFormat?
     public var outputDelimiter: UInt8
 
-    public init(options: TableReadOptions, outputFormat: TableFormat? = nil, outputDelimiter: UInt8 = UInt8(ascii: ",")) {
+    public init(options: TableReadOptions, outputFormat: TableFormat? = nil, outputDelimiter: UInt8 = UInt8(ascii: ","))
+    {
         self.options = options
         self.outputFormat = outputFormat
         self.outputDelimiter = outputDelimiter
@@ -61,7 +62,9 @@ public struct TableConversion {
         switch readOptions.resolvedFormat(source) {
         case .csv:
             let reader = try CSVReader(path: source, options: readOptions.csv)
-            progress = progressLabel.map { ProgressReporter(label: "\($0) (pass 2)", total: reader.sizeInBytes, unit: "B") }
+            progress = progressLabel.map {
+                ProgressReporter(label: "\($0) (pass 2)", total: reader.sizeInBytes, unit: "B")
+            }
             let comma = profile.columns.map(\.decimalComma)
             var cells = [CellValue?](repeating: nil, count: profile.columns.count)
             try reader.forEachRecord { record in
@@ -70,7 +73,8 @@ public struct TableConversion {
                         i < record.count
                         ? try record.withField(i) { bytes in
                             try TableConversion.cell(
-                                bytes, type: profile.columns[i].type, commaDecimal: comma[i], syntax: readOptions.syntax,
+                                bytes, type: profile.columns[i].type, commaDecimal: comma[i],
+                                syntax: readOptions.syntax,
                                 at: .init(file: reader.name, line: record.line, column: record.column(ofField: i)),
                                 column: profile.columns[i].name)
                         } : nil
@@ -81,7 +85,9 @@ public struct TableConversion {
             }
         case .jsonl:
             let reader = try JSONLinesReader(path: source)
-            progress = progressLabel.map { ProgressReporter(label: "\($0) (pass 2)", total: reader.sizeInBytes, unit: "B") }
+            progress = progressLabel.map {
+                ProgressReporter(label: "\($0) (pass 2)", total: reader.sizeInBytes, unit: "B")
+            }
             var cells = [CellValue?](repeating: nil, count: profile.columns.count)
             try reader.forEachObject { object, line in
                 for (i, column) in profile.columns.enumerated() {
@@ -106,7 +112,9 @@ public struct TableConversion {
         if syntax.isMissing(bytes) { return nil }
         let value: CellValue?
         switch type {
-        case .number: value = (commaDecimal ? ValueSyntax.parseCommaNumber(bytes) : ValueSyntax.parsePointNumber(bytes)).map(CellValue.number)
+        case .number:
+            value = (commaDecimal ? ValueSyntax.parseCommaNumber(bytes) : ValueSyntax.parsePointNumber(bytes)).map(
+                CellValue.number)
         case .integer: value = ValueSyntax.parseInteger(bytes).map(CellValue.integer)
         case .boolean: value = ValueSyntax.parseBoolean(bytes).map(CellValue.boolean)
         case .date: value = ValueSyntax.parseDate(bytes).map(CellValue.date)
@@ -125,7 +133,8 @@ public struct TableConversion {
     ) throws -> CellValue? {
         switch json {
         case nil, .null?: return nil
-        case .number(let x)?: return type == .integer ? .integer(Int(x)) : type == .string ? .string(CellValue.format(x)) : .number(x)
+        case .number(let x)?:
+            return type == .integer ? .integer(Int(x)) : type == .string ? .string(CellValue.format(x)) : .number(x)
         case .bool(let b)?: return type == .boolean ? .boolean(b) : .string(b ? "true" : "false")
         case .string(let s)?:
             if type == .date, let d = s.withUTF8Buffer(ValueSyntax.parseDate) { return .date(d) }

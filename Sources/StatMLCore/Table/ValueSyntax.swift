@@ -38,7 +38,9 @@ public struct ValueSyntax: Sendable {
     public func isMissing(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
         let trimmed = ValueSyntax.trimmed(field)
         for token in naTokenBytes where token.count == trimmed.count {
-            if token.isEmpty || token.withUnsafeBufferPointer({ memcmp($0.baseAddress!, trimmed.baseAddress!, token.count) == 0 }) {
+            if token.isEmpty
+                || token.withUnsafeBufferPointer({ memcmp($0.baseAddress!, trimmed.baseAddress!, token.count) == 0 })
+            {
                 return true
             }
         }
