@@ -54,30 +54,9 @@ public enum DecimalParsing {
             digits &+= i &- fractionStart
             exponent = fractionStart &- i
         }
-        if digits == 0 { return nil }
-        if i < end {
-            if p[i] | 0x20 != 0x65 { return nil }
-            i += 1
-            var exponentNegative = false
-            if i < end && (p[i] == 0x2D || p[i] == 0x2B) {
-                exponentNegative = p[i] == 0x2D
-                i += 1
-            }
-            let exponentStart = i
-            var value = 0
-            while i < end {
-                let d = p[i] &- 0x30
-                if d > 9 { break }
-                if value < 100_000 { value = value &* 10 &+ Int(d) }
-                i += 1
-            }
-            if i == exponentStart || i != end { return nil }
-            exponent &+= exponentNegative ? -value : value
-        }
-        if digits <= 19 && mantissa <= 1 << 53 {
-            if let value = clingerFastPath(mantissa, exponent) { return negative ? -value : value }
-        }
-        return strtodExact(p + textStart, count: end &- textStart)
+        return finish(
+            p, at: i, end: end, textStart: textStart, negative: negative, mantissa: mantissa, digits: digits,
+            exponent: exponent)
     }
 
     /// `parseDouble` for text followed by at least 8 readable bytes (the CSV reader's buffer has
@@ -121,6 +100,20 @@ public enum DecimalParsing {
             digits &+= i &- fractionStart
             exponent = fractionStart &- i
         }
+        return finish(
+            p, at: i, end: end, textStart: textStart, negative: negative, mantissa: mantissa, digits: digits,
+            exponent: exponent)
+    }
+
+    /// The part both parsers share once the mantissa is read: the optional exponent, then the exact
+    /// fast path or `strtod`.
+    @inlinable @inline(__always)
+    static func finish(
+        _ p: UnsafePointer<UInt8>, at start: Int, end: Int, textStart: Int, negative: Bool, mantissa: UInt64,
+        digits: Int, exponent: Int
+    ) -> Double? {
+        var i = start
+        var exponent = exponent
         if digits == 0 { return nil }
         if i < end {
             if p[i] | 0x20 != 0x65 { return nil }
