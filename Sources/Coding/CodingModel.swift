@@ -122,6 +122,7 @@ public final class CodingPredictor {
     /// How many candidates to return with each prediction.
     public var candidateCount: Int
 
+    private let featurizer: TextFeaturizer
     private var hashed: [HashedFeature] = []
     private var rows: [Int32] = []
     private var fastTextProbabilities: [Float] = []
@@ -131,28 +132,28 @@ public final class CodingPredictor {
 
     public init(model: CodingModel, backoff: Bool = false, candidateCount: Int = 5) {
         self.model = model
+        featurizer = TextFeaturizer(normalizer: model.normalizer)
         self.backoff = backoff && model.hierarchy != nil
         self.candidateCount = candidateCount
     }
 
     public func predict(_ text: String) -> CodingPrediction {
-        let tokens = model.normalizer.tokens(text)
-        guard !tokens.isEmpty else {
+        hashed.removeAll(keepingCapacity: true)
+        let normalized = featurizer.features(of: text, spec: model.features, into: &hashed)
+        guard !normalized.isEmpty else {
             return CodingPrediction(code: "", confidence: 0, auto: false, source: .model, level: nil, candidates: [])
         }
-        if let c = model.index[tokens.joined(separator: " ")] {
+        if let c = model.index[normalized] {
             let code = model.classes[Int(c)]
             return CodingPrediction(
                 code: code, confidence: 1, auto: true, source: .index, level: level(of: code), candidates: [(code, 1)])
         }
-        classProbabilities(tokens: tokens)
+        classProbabilities()
         return decide()
     }
 
-    /// Calibrated class probabilities of a normalised token list, into `probabilities`.
-    func classProbabilities(tokens: [String]) {
-        hashed.removeAll(keepingCapacity: true)
-        FeatureHashing.features(of: tokens, spec: model.features, into: &hashed)
+    /// Calibrated class probabilities of the features in `hashed`, into `probabilities`.
+    func classProbabilities() {
         model.vocabulary.rows(hashed, into: &rows)
         switch model.info.algorithm {
         case .fasttext:
@@ -173,16 +174,6 @@ public final class CodingPredictor {
             }
             model.finalCalibration.rescaled(probabilities: &probabilities)
         }
-    }
-
-    /// Calibrated probabilities of a text for every class (for evaluation and calibration).
-    public func probabilities(of text: String) -> [Float] {
-        let tokens = model.normalizer.tokens(text)
-        guard !tokens.isEmpty else {
-            return [Float](repeating: 1 / Float(model.classes.count), count: model.classes.count)
-        }
-        classProbabilities(tokens: tokens)
-        return probabilities
     }
 
     private func level(of code: String) -> Int? { model.hierarchy?.level(of: code) }

@@ -37,18 +37,87 @@ public enum FeatureHashing {
         return h
     }
 
-    /// Appends the features of a token list to `out`.
+    /// Appends the features of a token list to `out`: each word, then the word n-grams, then each word's
+    /// character n-grams (see `FeatureSpec`).
     public static func features(of tokens: [String], spec: FeatureSpec, into out: inout [HashedFeature]) {
-        var wordHashes: [UInt64] = []
-        wordHashes.reserveCapacity(tokens.count)
+        var length = 0
+        var longest = 0
+        var room = featureRoom(tokens: tokens.count, spec: spec)
         for token in tokens {
-            let h = hash(UInt8(ascii: "w"), token.utf8)
-            wordHashes.append(h)
-            out.append(HashedFeature(hash: h, isCharacterNgram: false))
+            let n = token.utf8.count
+            length += n
+            longest = max(longest, n)
+            room += characterNgramRoom(tokenBytes: n, spec: spec)
         }
-        if spec.wordNgrams > 1 {
-            for n in 2...spec.wordNgrams where tokens.count >= n {
-                for start in 0...(tokens.count - n) {
+        let scratch = HashingScratch(
+            textBytes: length, textSpans: tokens.count, features: room, words: tokens.count, tokenBytes: longest)
+        let bytes = scratch.textBytes
+        var w = 0
+        for (k, token) in tokens.enumerated() {
+            let start = w
+            if token.utf8.withContiguousStorageIfAvailable({ utf8 in
+                UnsafeMutableBufferPointer(rebasing: bytes[w...]).initialize(fromContentsOf: utf8)
+            }) == nil {
+                for b in token.utf8 {
+                    bytes[w] = b
+                    w += 1
+                }
+            } else {
+                w += token.utf8.count
+            }
+            scratch.textSpans[k] = TokenSpan(start: start, end: w)
+        }
+        appendFeatures(
+            text: UnsafeBufferPointer(rebasing: bytes[0..<w]),
+            tokens: UnsafeBufferPointer(rebasing: scratch.textSpans[0..<tokens.count]), spec: spec, scratch: scratch,
+            into: &out)
+    }
+
+    /// How many word and word n-gram features `count` tokens have.
+    private static func featureRoom(tokens count: Int, spec: FeatureSpec) -> Int {
+        var room = count
+        if min(spec.wordNgrams, count) > 1 {
+            for n in 2...min(spec.wordNgrams, count) { room += count - n + 1 }
+        }
+        return room
+    }
+
+    /// At least as many as the character n-gram features of a token of `tokenBytes` bytes.
+    private static func characterNgramRoom(tokenBytes: Int, spec: FeatureSpec) -> Int {
+        spec.maxCharN > 0 ? (tokenBytes + 2) * min(spec.maxCharN, tokenBytes + 2) : 0
+    }
+
+    /// The features of the tokens at `tokens` in `text` (UTF-8), appended to `out`. Works in `scratch`'s
+    /// buffers other than `textBytes` and `textSpans`, which may hold `text` and `tokens`.
+    static func appendFeatures(
+        text: UnsafeBufferPointer<UInt8>, tokens: UnsafeBufferPointer<TokenSpan>, spec: FeatureSpec,
+        scratch: HashingScratch, into out: inout [HashedFeature]
+    ) {
+        let count = tokens.count
+        let maxN = spec.maxCharN
+        let longestWordNgram = min(spec.wordNgrams, count)
+        // At most this many features: written into scratch space, then appended in one go.
+        var room = featureRoom(tokens: count, spec: spec)
+        var longest = 0
+        for t in tokens {
+            longest = max(longest, t.end - t.start)
+            room += characterNgramRoom(tokenBytes: t.end - t.start, spec: spec)
+        }
+        scratch.reserveFeatures(features: room, words: count, tokenBytes: longest)
+        let features = scratch.features
+        let wordHashes = scratch.wordHashes
+        var written = 0
+
+        for (k, t) in tokens.enumerated() {
+            var h = mix(offsetBasis, UInt8(ascii: "w"))
+            for i in t.start..<t.end { h = mix(h, text[i]) }
+            wordHashes[k] = h
+            features[written] = HashedFeature(hash: h, isCharacterNgram: false)
+            written += 1
+        }
+        if longestWordNgram > 1 {
+            for n in 2...longestWordNgram {
+                for start in 0...(count - n) {
                     // Combine the words' own hashes: order matters, and the tag keeps n-grams apart from words.
                     var h = mix(offsetBasis, UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: n))
                     for k in start..<(start + n) {
@@ -58,35 +127,298 @@ public enum FeatureHashing {
                             w >>= 8
                         }
                     }
-                    out.append(HashedFeature(hash: h, isCharacterNgram: false))
+                    features[written] = HashedFeature(hash: h, isCharacterNgram: false)
+                    written += 1
                 }
             }
         }
-        guard spec.maxCharN > 0 else { return }
-        var bytes: [UInt8] = []
-        var starts: [Int] = []
-        for token in tokens {
-            bytes.removeAll(keepingCapacity: true)
-            starts.removeAll(keepingCapacity: true)
-            bytes.append(UInt8(ascii: "<"))
-            bytes.append(contentsOf: token.utf8)
-            bytes.append(UInt8(ascii: ">"))
-            for (i, b) in bytes.enumerated() where b & 0xC0 != 0x80 { starts.append(i) }
-            starts.append(bytes.count)
-            let chars = starts.count - 1
-            for first in 0..<chars {
-                var h = mix(offsetBasis, UInt8(ascii: "c"))
-                var n = 0
-                var end = first
-                while n < spec.maxCharN, end < chars {
-                    for i in starts[end]..<starts[end + 1] { h = mix(h, bytes[i]) }
-                    end += 1
-                    n += 1
-                    // Skip the lone boundary markers "<" and ">" (as fastText does), and n-grams too short.
-                    if n < spec.minCharN || (n == 1 && (first == 0 || first == chars - 1)) { continue }
-                    out.append(HashedFeature(hash: h, isCharacterNgram: true))
+
+        if maxN > 0 {
+            let minN = max(spec.minCharN, 1)
+            let basis = mix(offsetBasis, UInt8(ascii: "c"))
+            // fastText's usual ranges (2–5, 3–6): loops of a fixed length, see `characterNgramsFixed`.
+            let fixed = minN >= 2 && minN <= maxN && maxN - minN < HashingScratch.padding
+            let wrapped = scratch.wrapped
+            let starts = scratch.starts
+            let units = scratch.units
+            var f = features + written
+            for t in tokens {
+                // The token as "<token>".
+                let length = t.end - t.start
+                let token = text.baseAddress! + t.start
+                wrapped[0] = UInt8(ascii: "<")
+                var bits: UInt8 = 0
+                for i in 0..<length {
+                    bits |= token[i]
+                    wrapped[i + 1] = token[i]
+                }
+                wrapped[length + 1] = UInt8(ascii: ">")
+                if bits < 0x80 {
+                    let chars = length + 2
+                    if fixed {
+                        for i in chars..<(chars + HashingScratch.padding) { wrapped[i] = 0 }
+                        f = characterNgramsFixed(
+                            of: wrapped, count: chars, minN: minN, maxN: maxN, basis: basis, into: f
+                        ) {
+                            mix($0, $1)
+                        }
+                    } else {
+                        f = characterNgrams(
+                            ofASCII: wrapped, count: chars, minN: minN, maxN: maxN, basis: basis, into: f)
+                    }
+                    continue
+                }
+                // Where each character (scalar) starts, and where the last one ends; and, while no character
+                // is longer than two bytes, the characters as units: bytes in bits 0–15, bit 16 set for two.
+                var chars = 0
+                var short = true
+                for i in 0..<(length + 2) where wrapped[i] & 0xC0 != 0x80 {
+                    starts[chars] = i
+                    let lead = UInt32(wrapped[i])
+                    if lead < 0x80 {
+                        units[chars] = lead
+                    } else {
+                        short = short && lead < 0xE0
+                        units[chars] = lead | UInt32(wrapped[i + 1]) << 8 | 1 << 16
+                    }
+                    chars += 1
+                }
+                starts[chars] = length + 2
+                if fixed && short {
+                    for i in chars..<(chars + HashingScratch.padding) { units[i] = 0 }
+                    f = characterNgramsFixed(of: units, count: chars, minN: minN, maxN: maxN, basis: basis, into: f) {
+                        let one = mix($0, UInt8(truncatingIfNeeded: $1))
+                        let two = mix(one, UInt8(truncatingIfNeeded: $1 >> 8))
+                        return $1 >> 16 != 0 ? two : one
+                    }
+                } else {
+                    f = characterNgrams(
+                        of: wrapped, starts: starts, count: chars, minN: minN, maxN: maxN, basis: basis, into: f)
                 }
             }
+            written = f - features
         }
+        assert(written <= room, "more features than room for them")
+        out.append(contentsOf: UnsafeBufferPointer(start: features, count: written))
+    }
+
+    // The character n-grams of a token wrapped as "<token>": for each first character, the n-grams of
+    // minN...maxN characters, shortest first (fastText's order), all from one FNV-1a state grown a character
+    // at a time. n-grams of 1 character exist only when minN is 1, and never the lone "<" or ">".
+
+    /// The character n-grams of the `chars` characters at `characters` (followed by `HashingScratch.padding`
+    /// more of any value), with `minN >= 2` and fewer than `padding` lengths: every first character takes
+    /// the same loops, so that branches go the same way each time; the n-grams that run past the token are
+    /// computed too, written past the last one that counts and overwritten or ignored. `grow` mixes one
+    /// character into a state.
+    @inline(__always)
+    private static func characterNgramsFixed<Character>(
+        of characters: UnsafePointer<Character>, count chars: Int, minN: Int, maxN: Int, basis: UInt64,
+        into f: UnsafeMutablePointer<HashedFeature>, _ grow: (UInt64, Character) -> UInt64
+    ) -> UnsafeMutablePointer<HashedFeature> {
+        // The usual ranges as constants, so that the compiler unrolls the loops.
+        switch (minN, maxN) {
+        case (2, 5):
+            return characterNgramsFixedLoop(of: characters, count: chars, minN: 2, maxN: 5, basis: basis, into: f, grow)
+        case (3, 6):
+            return characterNgramsFixedLoop(of: characters, count: chars, minN: 3, maxN: 6, basis: basis, into: f, grow)
+        default:
+            return characterNgramsFixedLoop(
+                of: characters, count: chars, minN: minN, maxN: maxN, basis: basis, into: f, grow)
+        }
+    }
+
+    @inline(__always)
+    private static func characterNgramsFixedLoop<Character>(
+        of characters: UnsafePointer<Character>, count chars: Int, minN: Int, maxN: Int, basis: UInt64,
+        into f: UnsafeMutablePointer<HashedFeature>, _ grow: (UInt64, Character) -> UInt64
+    ) -> UnsafeMutablePointer<HashedFeature> {
+        var f = f
+        let lengths = maxN - minN + 1
+        var first = 0
+        while first + minN <= chars {
+            var h = basis
+            let p = characters + first
+            for k in 0..<(minN - 1) { h = grow(h, p[k]) }
+            let q = p + (minN - 1)
+            for k in 0..<lengths {
+                h = grow(h, q[k])
+                f[k] = HashedFeature(hash: h, isCharacterNgram: true)
+            }
+            f += min(lengths, chars - first - minN + 1)
+            first += 1
+        }
+        return f
+    }
+
+    /// The character n-grams of the `chars` one-byte characters at `wrapped`, written from `f` on; returns
+    /// where the writing stopped.
+    @inline(__always)
+    private static func characterNgrams(
+        ofASCII wrapped: UnsafePointer<UInt8>, count chars: Int, minN: Int, maxN: Int, basis: UInt64,
+        into f: UnsafeMutablePointer<HashedFeature>
+    ) -> UnsafeMutablePointer<HashedFeature> {
+        var f = f
+        for first in 0..<chars {
+            let span = min(maxN, chars - first)  // the longest n-gram that starts here
+            guard span >= minN else { break }
+            let skip = minN == 1 && (first == 0 || first == chars - 1) ? 1 : 0
+            var p = wrapped + first
+            let emitFrom = p + (minN - 1 + skip)
+            let end = p + span
+            var h = basis
+            while p < emitFrom {
+                h = mix(h, p.pointee)
+                p += 1
+            }
+            while p < end {
+                h = mix(h, p.pointee)
+                p += 1
+                f.initialize(to: HashedFeature(hash: h, isCharacterNgram: true))
+                f += 1
+            }
+        }
+        return f
+    }
+
+    /// The character n-grams of the `chars` characters at `wrapped`, character k being the bytes
+    /// `starts[k]..<starts[k + 1]`, written from `f` on; returns where the writing stopped.
+    @inline(__always)
+    private static func characterNgrams(
+        of wrapped: UnsafePointer<UInt8>, starts: UnsafePointer<Int>, count chars: Int, minN: Int, maxN: Int,
+        basis: UInt64, into f: UnsafeMutablePointer<HashedFeature>
+    ) -> UnsafeMutablePointer<HashedFeature> {
+        var f = f
+        for first in 0..<chars {
+            let span = min(maxN, chars - first)
+            guard span >= minN else { break }
+            let skip = minN == 1 && (first == 0 || first == chars - 1) ? 1 : 0
+            var p = wrapped + starts[first]
+            let prefixEnd = wrapped + starts[first + minN - 1 + skip]
+            var h = basis
+            while p < prefixEnd {
+                h = mix(h, p.pointee)
+                p += 1
+            }
+            for c in (first + minN + skip)..<(first + span + 1) {
+                let end = wrapped + starts[c]
+                while p < end {
+                    h = mix(h, p.pointee)
+                    p += 1
+                }
+                f.initialize(to: HashedFeature(hash: h, isCharacterNgram: true))
+                f += 1
+            }
+        }
+        return f
+    }
+}
+
+/// Buffers that feature hashing reuses from one text to the next, grown as needed: one allocation for
+/// the text and its token spans, one for everything else.
+final class HashingScratch {
+    /// Normalised text and its token spans (for `TextNormalizer.withFastTokens`, or tokens copied in).
+    private(set) var textBytes = UnsafeMutableBufferPointer<UInt8>(start: nil, count: 0)
+    private(set) var textSpans = UnsafeMutableBufferPointer<TokenSpan>(start: nil, count: 0)
+    /// Features before they are appended to the caller's array, and the word hashes.
+    private(set) var features = UnsafeMutablePointer<HashedFeature>(bitPattern: 16)!
+    private(set) var wordHashes = UnsafeMutablePointer<UInt64>(bitPattern: 16)!
+    /// One token as "<token>", where its characters start (and the last one ends), and its characters as
+    /// units; `padding` elements more than the token needs, for `characterNgramsFixed`.
+    private(set) var wrapped = UnsafeMutablePointer<UInt8>(bitPattern: 16)!
+    private(set) var starts = UnsafeMutablePointer<Int>(bitPattern: 16)!
+    private(set) var units = UnsafeMutablePointer<UInt32>(bitPattern: 16)!
+    static let padding = 8
+
+    private var textBlock: UnsafeMutableRawPointer?
+    private var featureBlock: UnsafeMutableRawPointer?
+    private var capacity = (features: 0, words: 0, tokenBytes: -1)
+
+    /// Room for a first text of `textBytes` bytes and `textSpans` tokens, with `features` features.
+    init(textBytes: Int = 256, textSpans: Int = 128, features: Int = 512, words: Int = 32, tokenBytes: Int = 62) {
+        reserveText(bytes: textBytes, spans: textSpans)
+        reserveFeatures(features: features, words: words, tokenBytes: tokenBytes)
+    }
+
+    deinit {
+        textBlock?.deallocate()
+        featureBlock?.deallocate()
+    }
+
+    func reserveText(bytes: Int, spans: Int) {
+        guard bytes > textBytes.count || spans > textSpans.count else { return }
+        let spanCount = max(spans, 2 * textSpans.count)
+        let byteCount = max(bytes, 2 * textBytes.count)
+        let spanBytes = spanCount * MemoryLayout<TokenSpan>.stride
+        textBlock?.deallocate()
+        let block = UnsafeMutableRawPointer.allocate(byteCount: spanBytes + byteCount, alignment: 16)
+        textBlock = block
+        textSpans = UnsafeMutableBufferPointer(
+            start: block.bindMemory(to: TokenSpan.self, capacity: spanCount), count: spanCount)
+        textBytes = UnsafeMutableBufferPointer(
+            start: (block + spanBytes).bindMemory(to: UInt8.self, capacity: byteCount), count: byteCount)
+    }
+
+    /// Room for `features` features (and `padding` more), `words` word hashes and the characters of a token
+    /// of `tokenBytes` bytes. Leaves `textBytes` and `textSpans` as they are.
+    func reserveFeatures(features wanted: Int, words: Int, tokenBytes: Int) {
+        guard wanted > capacity.features || words > capacity.words || tokenBytes > capacity.tokenBytes else { return }
+        capacity = (
+            max(wanted, 2 * capacity.features), max(words, 2 * capacity.words),
+            max(tokenBytes, 2 * capacity.tokenBytes)
+        )
+        // Largest alignment first, so that every part is aligned.
+        let featureCount = capacity.features + Self.padding
+        let characterCount = capacity.tokenBytes + 2 + Self.padding
+        let wordsOffset = featureCount * MemoryLayout<HashedFeature>.stride
+        let startsOffset = wordsOffset + capacity.words * MemoryLayout<UInt64>.stride
+        let unitsOffset = startsOffset + characterCount * MemoryLayout<Int>.stride
+        let wrappedOffset = unitsOffset + characterCount * MemoryLayout<UInt32>.stride
+        featureBlock?.deallocate()
+        let block = UnsafeMutableRawPointer.allocate(byteCount: wrappedOffset + characterCount, alignment: 16)
+        featureBlock = block
+        features = block.bindMemory(to: HashedFeature.self, capacity: featureCount)
+        wordHashes = (block + wordsOffset).bindMemory(to: UInt64.self, capacity: capacity.words)
+        starts = (block + startsOffset).bindMemory(to: Int.self, capacity: characterCount)
+        units = (block + unitsOffset).bindMemory(to: UInt32.self, capacity: characterCount)
+        wrapped = (block + wrappedOffset).bindMemory(to: UInt8.self, capacity: characterCount)
+    }
+}
+
+/// Normalisation and feature hashing in one step, for coding many texts (one record after another).
+///
+/// `features(of:spec:into:)` gives exactly what `normalizer.tokens(text)`, `FeatureHashing.features(of:spec:into:)`
+/// and `normalizer.normalize(text)` give, several times faster: for Latin text it works on the text's bytes
+/// in buffers it keeps from call to call, with no `String` per token. A featurizer is not thread-safe: give
+/// each thread (or each predictor) its own.
+///
+/// ```swift
+/// let featurizer = TextFeaturizer(normalizer: model.normalizer)
+/// hashed.removeAll(keepingCapacity: true)
+/// let key = featurizer.features(of: text, spec: model.features, into: &hashed)  // "mleko 3.2% 1l"
+/// if key.isEmpty { /* no tokens */ } else if let code = index[key] { /* ... */ }
+/// ```
+public final class TextFeaturizer {
+    public let normalizer: TextNormalizer
+    private let scratch = HashingScratch()
+
+    public init(normalizer: TextNormalizer) {
+        self.normalizer = normalizer
+    }
+
+    /// Appends the features of `text` to `out` and returns its normalised text (`normalizer.normalize(text)`:
+    /// the tokens joined by single spaces, the coding index's key; empty when the text has no tokens).
+    @discardableResult
+    public func features(of text: String, spec: FeatureSpec, into out: inout [HashedFeature]) -> String {
+        let capacity = TextNormalizer.fastPathCapacity(utf8Count: text.utf8.count)
+        scratch.reserveText(bytes: capacity.bytes, spans: capacity.spans)
+        let fast = normalizer.withFastTokens(text, bytes: scratch.textBytes, spans: scratch.textSpans) { utf8, tokens in
+            FeatureHashing.appendFeatures(text: utf8, tokens: tokens, spec: spec, scratch: scratch, into: &out)
+            return String(decoding: utf8, as: UTF8.self)
+        }
+        if let normalized = fast { return normalized }
+        let tokens = normalizer.tokensGeneral(text)
+        FeatureHashing.features(of: tokens, spec: spec, into: &out)
+        return tokens.joined(separator: " ")
     }
 }

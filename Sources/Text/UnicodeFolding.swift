@@ -48,6 +48,21 @@ enum UnicodeFolding {
         }
     }
 
+    /// One scalar of NFKC text folded as `TextNormalizer` folds it: case folding, then (with `foldDiacritics`)
+    /// dropping diacritics and combining marks and taking Latin letters to their base letters.
+    static func fold(_ s: Unicode.Scalar, foldDiacritics: Bool, into out: inout String.UnicodeScalarView) {
+        guard foldDiacritics else {
+            caseFold(s, into: &out)
+            return
+        }
+        var lower = String.UnicodeScalarView()
+        caseFold(s, into: &lower)
+        for l in lower {
+            if l.properties.isDiacritic || l.properties.generalCategory == .nonspacingMark { continue }
+            out.append(withoutDiacritics(l) ?? l)
+        }
+    }
+
     /// The letter without its diacritics, for the Latin letters that have them (Latin-1 Supplement and
     /// Latin Extended-A, lower case), including those that do not decompose: ł → l, ø → o, đ → d, ħ → h.
     static func withoutDiacritics(_ s: Unicode.Scalar) -> Unicode.Scalar? {

@@ -53,14 +53,17 @@ struct FeatureHashingTests {
         var out: [HashedFeature] = []
         // "ab cd": 2 words + 1 bigram; char n-grams of "<ab>" (4 chars) and "<cd>" with n in 2...3:
         // 2-grams: 3 each, 3-grams: 2 each → 5 per word.
-        FeatureHashing.features(of: ["ab", "cd"], spec: FeatureSpec(wordNgrams: 2, minCharN: 2, maxCharN: 3), into: &out)
+        FeatureHashing.features(
+            of: ["ab", "cd"], spec: FeatureSpec(wordNgrams: 2, minCharN: 2, maxCharN: 3), into: &out)
         #expect(out.filter { !$0.isCharacterNgram }.count == 3)
         #expect(out.filter(\.isCharacterNgram).count == 10)
         var again: [HashedFeature] = []
-        FeatureHashing.features(of: ["ab", "cd"], spec: FeatureSpec(wordNgrams: 2, minCharN: 2, maxCharN: 3), into: &again)
+        FeatureHashing.features(
+            of: ["ab", "cd"], spec: FeatureSpec(wordNgrams: 2, minCharN: 2, maxCharN: 3), into: &again)
         #expect(again == out)
         var swapped: [HashedFeature] = []
-        FeatureHashing.features(of: ["cd", "ab"], spec: FeatureSpec(wordNgrams: 2, minCharN: 2, maxCharN: 3), into: &swapped)
+        FeatureHashing.features(
+            of: ["cd", "ab"], spec: FeatureSpec(wordNgrams: 2, minCharN: 2, maxCharN: 3), into: &swapped)
         #expect(Set(swapped.map(\.hash)) != Set(out.map(\.hash)))  // the bigram depends on word order
     }
 
