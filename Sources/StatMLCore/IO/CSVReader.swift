@@ -203,29 +203,9 @@ public final class CSVReader {
         if content > options.maxFieldBytes {
             throw fieldTooLong(at: fieldStart, recordStart: start, recordLine: line)
         }
-        let kept = end - start
-        if capacity > standardCapacity && kept < standardCapacity / 2 {
-            let smaller = Self.allocateBuffer(standardCapacity)
-            smaller.update(from: buffer + start, count: kept)
-            buffer.deallocate()
-            buffer = smaller
-            capacity = standardCapacity
-        } else if start > 0 {
-            memmove(buffer, buffer + start, kept)
-        }
-        start = 0
-        end = kept
-        if end == capacity {
-            let larger = Self.allocateBuffer(capacity * 2)
-            larger.update(from: buffer, count: end)
-            buffer.deallocate()
-            buffer = larger
-            capacity *= 2
-        }
-        let wanted = capacity - end
-        let got = try input.readFully(into: buffer + end, count: wanted)
-        end += got
-        if got < wanted { atEndOfFile = true }
+        atEndOfFile = try input.refill(
+            &buffer, capacity: &capacity, start: &start, end: &end, standardCapacity: standardCapacity,
+            allocate: Self.allocateBuffer)
     }
 
     private func growSpans() {

@@ -67,6 +67,38 @@ final class InputFile {
         return total
     }
 
+    /// Slides the unread bytes `[start, end)` of a reader's buffer to its front and reads more after them.
+    /// A buffer that grew for one long record shrinks back to `standardCapacity` once little is kept; a
+    /// buffer the kept bytes fill doubles. Returns true when the input is exhausted.
+    func refill(
+        _ buffer: inout UnsafeMutablePointer<UInt8>, capacity: inout Int, start: inout Int, end: inout Int,
+        standardCapacity: Int, allocate: (Int) -> UnsafeMutablePointer<UInt8>
+    ) throws -> Bool {
+        let kept = end - start
+        if capacity > standardCapacity && kept < standardCapacity / 2 {
+            let smaller = allocate(standardCapacity)
+            smaller.update(from: buffer + start, count: kept)
+            buffer.deallocate()
+            buffer = smaller
+            capacity = standardCapacity
+        } else if start > 0 {
+            memmove(buffer, buffer + start, kept)
+        }
+        start = 0
+        end = kept
+        if end == capacity {
+            let larger = allocate(capacity * 2)
+            larger.update(from: buffer, count: end)
+            buffer.deallocate()
+            buffer = larger
+            capacity *= 2
+        }
+        let wanted = capacity - end
+        let got = try readFully(into: buffer + end, count: wanted)
+        end += got
+        return got < wanted
+    }
+
     deinit {
         if ownsDescriptor { close(descriptor) }
     }

@@ -121,29 +121,9 @@ public final class JSONLinesReader {
     /// Keeps the unfinished line, moved to the front, and reads more after it.
     private func refill() throws {
         guard let input else { preconditionFailure("JSONLinesReader: refill at end of input") }
-        let kept = end - start
-        if capacity > standardCapacity && kept < standardCapacity / 2 {
-            let smaller = UnsafeMutablePointer<UInt8>.allocate(capacity: standardCapacity)
-            smaller.update(from: buffer + start, count: kept)
-            buffer.deallocate()
-            buffer = smaller
-            capacity = standardCapacity
-        } else if start > 0 {
-            memmove(buffer, buffer + start, kept)
-        }
-        start = 0
-        end = kept
-        if end == capacity {
-            let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
-            larger.update(from: buffer, count: end)
-            buffer.deallocate()
-            buffer = larger
-            capacity *= 2
-        }
-        let wanted = capacity - end
-        let got = try input.readFully(into: buffer + end, count: wanted)
-        end += got
-        if got < wanted { atEndOfFile = true }
+        atEndOfFile = try input.refill(
+            &buffer, capacity: &capacity, start: &start, end: &end, standardCapacity: standardCapacity,
+            allocate: { UnsafeMutablePointer<UInt8>.allocate(capacity: $0) })
     }
 }
 
