@@ -25,11 +25,18 @@ var targets: [Target] = [
         name: "StatMLCore", dependencies: ["COpenBLAS", "CLAPACKE"], linkerSettings: [.linkedLibrary("m")]),
     .target(name: "Text", dependencies: ["StatMLCore"]),
     .target(name: "Coding", dependencies: ["StatMLCore", "Text"]),
-    .executableTarget(name: "statml", dependencies: ["StatMLCore", "Coding"]),
+    // The shared coding service: storage (SQLite, PostgreSQL), tenants, keys, registry, review, audit.
+    .target(name: "Platform", dependencies: ["StatMLCore", "Coding", "CSQLite", "CPostgreSQL"]),
+    // HTTP JSON API on libmicrohttpd and the web pages it serves.
+    .target(
+        name: "Server", dependencies: ["StatMLCore", "Coding", "Platform", "CMicroHTTPD"]),
+    .executableTarget(name: "statml", dependencies: ["StatMLCore", "Coding", "Platform", "Server"]),
 
     .testTarget(name: "StatMLCoreTests", dependencies: ["StatMLCore"]),
     .testTarget(name: "TextTests", dependencies: ["Text"]),
     .testTarget(name: "CodingTests", dependencies: ["Coding"]),
+    .testTarget(name: "PlatformTests", dependencies: ["Platform", "Coding"]),
+    .testTarget(name: "ServerTests", dependencies: ["Server", "Platform", "Coding"]),
     .testTarget(
         name: "CLibrariesTests",
         dependencies: [

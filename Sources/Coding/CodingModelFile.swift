@@ -15,6 +15,13 @@ public enum CodingModelFile {
     public static let formatVersion: UInt32 = 1
 
     public static func write(_ model: CodingModel, to path: String) throws {
+        let sink = try ByteSink(path: path)
+        try sink.write(encode(model))
+        try sink.close()
+    }
+
+    /// The model as the bytes of a model file (what `write` stores; a registry keeps these bytes).
+    public static func encode(_ model: CodingModel) -> [UInt8] {
         var arrays: [(name: String, type: String, bytes: [UInt8])] = []
         func add(_ name: String, _ values: [Float]) {
             arrays.append((name, "f32", values.withUnsafeBytes { Array($0) }))
@@ -88,13 +95,15 @@ public enum CodingModelFile {
         out += headerBytes
         for a in arrays { out += a.bytes }
         out += SHA256.hash(out)
-        let sink = try ByteSink(path: path)
-        try sink.write(out)
-        try sink.close()
+        return out
     }
 
     public static func read(path: String) throws -> CodingModel {
-        let bytes = try readAll(path)
+        try decode(readAll(path), name: path)
+    }
+
+    /// Reads a model from the bytes of a model file; `name` says where they came from in error messages.
+    public static func decode(_ bytes: [UInt8], name path: String) throws -> CodingModel {
         func corrupt(_ what: String) -> StatMLError {
             StatMLError(.incompatible, "\(path) is not a valid StatML coding model: \(what)")
         }

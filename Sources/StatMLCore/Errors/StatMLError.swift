@@ -16,6 +16,8 @@ public struct StatMLError: Error, CustomStringConvertible, @unchecked Sendable {
         case usage
         case unauthorized
         case forbidden
+        /// The request clashes with what is stored (a name already taken, a decision already made).
+        case conflict
         /// A file was written by an incompatible StatML version or is corrupt.
         case incompatible
         case `internal`

@@ -1,0 +1,2 @@
+/// The shared coding service's storage and access control (issue #5).
+public enum Platform {}
