@@ -47,9 +47,9 @@ var targets: [Target] = [
     .testTarget(name: "StatMLCLITests", dependencies: ["StatMLCore"]),
 ]
 
-// CSV-reading benchmark against pandas and Python's csv module (Benchmarks/csv/run.sh).
+// In-process timings: CSV reading (Benchmarks/csv/run.sh) and the coding predictor (Benchmarks/coding).
 targets.append(
-    .executableTarget(name: "statml-bench", dependencies: ["StatMLCore"], path: "Benchmarks/statml-bench"))
+    .executableTarget(name: "statml-bench", dependencies: ["StatMLCore", "Coding"], path: "Benchmarks/statml-bench"))
 
 // Fuzz targets exist only when STATML_FUZZ=1, so a plain `swift build` never needs libFuzzer (STYLE.md §5).
 if ProcessInfo.processInfo.environment["STATML_FUZZ"] == "1" {

@@ -1,11 +1,13 @@
-// Reads a CSV file with StatML's streaming reader and reports throughput and peak memory, for
-// Benchmarks/csv/run.sh. Every field is touched: the numeric columns are parsed with `double(_:)`
-// and summed, the others have their (unescaped) lengths summed, so no work can be skipped.
+// In-process timings for Benchmarks/: each prints one JSON object.
 //
 //     statml-bench csv FILE --numeric id,amount,rate,quantity,score
+//     statml-bench predict MODEL CSV [--text text] [--passes 5]
 //
-// Prints one JSON object: tool, file, bytes, rows, seconds, mb_per_s (10^6 bytes/s), peak_rss_mb,
-// and checksums that the peer tools print too.
+// `csv` reads a CSV file with StatML's streaming reader and reports throughput and peak memory, for
+// Benchmarks/csv/run.sh. Every field is touched: the numeric columns are parsed with `double(_:)`
+// and summed, the others have their (unescaped) lengths summed, so no work can be skipped. It prints
+// tool, file, bytes, rows, seconds, mb_per_s (10^6 bytes/s), peak_rss_mb, and checksums that the peer
+// tools print too. `predict`: see PredictBench.swift.
 import Glibc
 import StatMLCore
 
@@ -33,8 +35,12 @@ func fileSize(_ path: String) -> Int {
 }
 
 var arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "predict" {
+    predictBench(Array(arguments.dropFirst()))
+    exit(0)
+}
 guard arguments.count >= 2, arguments[0] == "csv" else {
-    fail("usage: statml-bench csv FILE [--numeric col1,col2,...]")
+    fail("usage: statml-bench csv FILE [--numeric col1,col2,...] | predict MODEL CSV [--text COL] [--passes N]")
 }
 let path = arguments[1]
 var numericNames: [String] = []

@@ -176,31 +176,38 @@ public struct FastTextClassifier: Sendable {
 
     /// Class probabilities for one document (uniform when none of its features is known).
     public func probabilities(rows doc: [Int32], into probs: inout [Float]) {
+        guard !doc.isEmpty else {
+            probs.removeAll(keepingCapacity: true)
+            probs.append(contentsOf: repeatElement(1 / Float(classCount), count: classCount))
+            return
+        }
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: dimension) { hidden in
+            input.withUnsafeBufferPointer { inp in
+                FastTextClassifier.average(doc, inp.baseAddress!, dimension, into: hidden.baseAddress!)
+            }
+            probabilities(hidden: UnsafePointer(hidden.baseAddress!), into: &probs)
+        }
+    }
+
+    /// Class probabilities from a document's hidden vector (the average of its features' input rows).
+    func probabilities(hidden: UnsafePointer<Float>, into probs: inout [Float]) {
         probs.removeAll(keepingCapacity: true)
-        probs.append(contentsOf: repeatElement(1 / Float(classCount), count: classCount))
-        guard !doc.isEmpty else { return }
+        probs.append(contentsOf: repeatElement(0, count: classCount))
         let d = dimension
         let k = classCount
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: d) { hidden in
-            input.withUnsafeBufferPointer { inp in
-                output.withUnsafeBufferPointer { out in
-                    FastTextClassifier.average(doc, inp.baseAddress!, d, into: hidden.baseAddress!)
-                    probs.withUnsafeMutableBufferPointer { p in
-                        if loss == .softmax {
-                            FastTextClassifier.softmax(
-                                out.baseAddress!, hidden.baseAddress!, k, d, into: p.baseAddress!)
-                        } else {
-                            for c in 0..<k {
-                                var prob: Float = 1
-                                for step in paths[c] {
-                                    let dot = VectorKernels.dot(
-                                        out.baseAddress! + Int(step.node) * d, hidden.baseAddress!, d)
-                                    let s = FastTextClassifier.sigmoid(dot)
-                                    prob *= step.right ? s : 1 - s
-                                }
-                                p[c] = prob
-                            }
+        output.withUnsafeBufferPointer { out in
+            probs.withUnsafeMutableBufferPointer { p in
+                if loss == .softmax {
+                    FastTextClassifier.softmax(out.baseAddress!, hidden, k, d, into: p.baseAddress!)
+                } else {
+                    for c in 0..<k {
+                        var prob: Float = 1
+                        for step in paths[c] {
+                            let dot = VectorKernels.dot(out.baseAddress! + Int(step.node) * d, hidden, d)
+                            let s = FastTextClassifier.sigmoid(dot)
+                            prob *= step.right ? s : 1 - s
                         }
+                        p[c] = prob
                     }
                 }
             }

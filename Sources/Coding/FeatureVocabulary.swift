@@ -121,8 +121,9 @@ public struct FeatureVocabulary: Sendable {
 
     /// TF-IDF with sublinear term frequency, the word block and the character block each L2-normalised
     /// and scaled by 1/√2, so the whole vector has unit length (as stacking two scikit-learn
-    /// `TfidfVectorizer(sublinear_tf=True)` outputs would, up to that scale).
-    public func tfidf(_ rows: [Int32], scratch counts: inout [Int32]) -> SparseVector {
+    /// `TfidfVectorizer(sublinear_tf=True)` outputs would, up to that scale). `otherBlocks`: non-empty
+    /// blocks of the same document computed elsewhere (the predictor's word cache), counted in that scale.
+    public func tfidf(_ rows: [Int32], scratch counts: inout [Int32], otherBlocks: Int = 0) -> SparseVector {
         // `counts` has one zeroed slot per feature; the slots used here are zeroed again before returning,
         // so the counting is linear in the document's length whatever the vocabulary's size.
         if counts.count != count { counts = [Int32](repeating: 0, count: count) }
@@ -147,7 +148,7 @@ public struct FeatureVocabulary: Sendable {
                         if isCharacter[Int(r)] { charNorm += v * v } else { wordNorm += v * v }
                         values[k] = v
                     }
-                    let blocks = Float((wordNorm > 0 ? 1 : 0) + (charNorm > 0 ? 1 : 0))
+                    let blocks = Float((wordNorm > 0 ? 1 : 0) + (charNorm > 0 ? 1 : 0) + otherBlocks)
                     guard blocks > 0 else { return }
                     let wordScale = wordNorm > 0 ? 1 / (wordNorm.squareRoot() * blocks.squareRoot()) : 0
                     let charScale = charNorm > 0 ? 1 / (charNorm.squareRoot() * blocks.squareRoot()) : 0

@@ -40,6 +40,12 @@ public enum FeatureHashing {
     /// Appends the features of a token list to `out`: each word, then the word n-grams, then each word's
     /// character n-grams (see `FeatureSpec`).
     public static func features(of tokens: [String], spec: FeatureSpec, into out: inout [HashedFeature]) {
+        features(of: tokens, spec: spec, scratch: HashingScratch(), into: &out)
+    }
+
+    static func features(
+        of tokens: [String], spec: FeatureSpec, scratch: HashingScratch, into out: inout [HashedFeature]
+    ) {
         var length = 0
         var longest = 0
         var room = featureRoom(tokens: tokens.count, spec: spec)
@@ -49,8 +55,8 @@ public enum FeatureHashing {
             longest = max(longest, n)
             room += characterNgramRoom(tokenBytes: n, spec: spec)
         }
-        let scratch = HashingScratch(
-            textBytes: length, textSpans: tokens.count, features: room, words: tokens.count, tokenBytes: longest)
+        scratch.reserveText(bytes: length, spans: tokens.count)
+        scratch.reserveFeatures(features: room, words: tokens.count, tokenBytes: longest)
         let bytes = scratch.textBytes
         var w = 0
         for (k, token) in tokens.enumerated() {
@@ -106,6 +112,8 @@ public enum FeatureHashing {
         scratch.reserveFeatures(features: room, words: count, tokenBytes: longest)
         let features = scratch.features
         let wordHashes = scratch.wordHashes
+        let characterEnds = scratch.characterEnds
+        scratch.tokenCount = count
         var written = 0
 
         for (k, t) in tokens.enumerated() {
@@ -133,6 +141,7 @@ public enum FeatureHashing {
             }
         }
 
+        scratch.wordFeatureCount = written
         if maxN > 0 {
             let minN = max(spec.minCharN, 1)
             let basis = mix(offsetBasis, UInt8(ascii: "c"))
@@ -142,7 +151,8 @@ public enum FeatureHashing {
             let starts = scratch.starts
             let units = scratch.units
             var f = features + written
-            for t in tokens {
+            for (k, t) in tokens.enumerated() {
+                defer { characterEnds[k] = f - features }
                 // The token as "<token>".
                 let length = t.end - t.start
                 let token = text.baseAddress! + t.start
@@ -197,6 +207,8 @@ public enum FeatureHashing {
                 }
             }
             written = f - features
+        } else {
+            for k in 0..<count { characterEnds[k] = written }
         }
         assert(written <= room, "more features than room for them")
         out.append(contentsOf: UnsafeBufferPointer(start: features, count: written))
@@ -323,6 +335,12 @@ final class HashingScratch {
     /// Features before they are appended to the caller's array, and the word hashes.
     private(set) var features = UnsafeMutablePointer<HashedFeature>(bitPattern: 16)!
     private(set) var wordHashes = UnsafeMutablePointer<UInt64>(bitPattern: 16)!
+    /// After `appendFeatures`: how many tokens, and where each token's character n-grams end among the
+    /// features it appended (they start where the previous token's end, the first after the word features).
+    private(set) var characterEnds = UnsafeMutablePointer<Int>(bitPattern: 16)!
+    var tokenCount = 0
+    /// After `appendFeatures`: how many word and word n-gram features come before the character n-grams.
+    var wordFeatureCount = 0
     /// One token as "<token>", where its characters start (and the last one ends), and its characters as
     /// units; `padding` elements more than the token needs, for `characterNgramsFixed`.
     private(set) var wrapped = UnsafeMutablePointer<UInt8>(bitPattern: 16)!
@@ -371,7 +389,8 @@ final class HashingScratch {
         let featureCount = capacity.features + Self.padding
         let characterCount = capacity.tokenBytes + 2 + Self.padding
         let wordsOffset = featureCount * MemoryLayout<HashedFeature>.stride
-        let startsOffset = wordsOffset + capacity.words * MemoryLayout<UInt64>.stride
+        let endsOffset = wordsOffset + capacity.words * MemoryLayout<UInt64>.stride
+        let startsOffset = endsOffset + capacity.words * MemoryLayout<Int>.stride
         let unitsOffset = startsOffset + characterCount * MemoryLayout<Int>.stride
         let wrappedOffset = unitsOffset + characterCount * MemoryLayout<UInt32>.stride
         featureBlock?.deallocate()
@@ -379,6 +398,7 @@ final class HashingScratch {
         featureBlock = block
         features = block.bindMemory(to: HashedFeature.self, capacity: featureCount)
         wordHashes = (block + wordsOffset).bindMemory(to: UInt64.self, capacity: capacity.words)
+        characterEnds = (block + endsOffset).bindMemory(to: Int.self, capacity: capacity.words)
         starts = (block + startsOffset).bindMemory(to: Int.self, capacity: characterCount)
         units = (block + unitsOffset).bindMemory(to: UInt32.self, capacity: characterCount)
         wrapped = (block + wrappedOffset).bindMemory(to: UInt8.self, capacity: characterCount)
@@ -418,7 +438,28 @@ public final class TextFeaturizer {
         }
         if let normalized = fast { return normalized }
         let tokens = normalizer.tokensGeneral(text)
-        FeatureHashing.features(of: tokens, spec: spec, into: &out)
+        FeatureHashing.features(of: tokens, spec: spec, scratch: scratch, into: &out)
         return tokens.joined(separator: " ")
     }
+
+    // The last text's tokens, for callers that reuse work per word (a prediction cache keyed by word).
+
+    /// How many tokens the last text passed to `features(of:spec:into:)` had.
+    public var tokenCount: Int { scratch.tokenCount }
+
+    /// The hash of token `k` of the last text: its word feature's hash.
+    public func wordHash(ofToken k: Int) -> UInt64 {
+        precondition(k >= 0 && k < scratch.tokenCount, "token index out of range")
+        return scratch.wordHashes[k]
+    }
+
+    /// Where token `k`'s character n-grams are among the features the last call appended (0 = the first
+    /// appended). The word and word n-gram features come first, in `0..<wordFeatureCount`.
+    public func characterFeatureRange(ofToken k: Int) -> Range<Int> {
+        precondition(k >= 0 && k < scratch.tokenCount, "token index out of range")
+        return (k == 0 ? scratch.wordFeatureCount : scratch.characterEnds[k - 1])..<scratch.characterEnds[k]
+    }
+
+    /// How many word and word n-gram features the last call appended before the character n-grams.
+    public var wordFeatureCount: Int { scratch.wordFeatureCount }
 }

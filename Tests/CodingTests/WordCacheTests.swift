@@ -1,0 +1,77 @@
+import StatMLCore
+import Testing
+
+@testable import Coding
+
+/// The word cache (`WordScoreCache`, `CachedScorer`) must give what the direct computation gives —
+/// `FastTextClassifier.probabilities(rows:)` and `LinearSVM.scores(vocabulary.tfidf(...))` over all of a
+/// text's features — for every model kind, whatever the words repeat or share.
+@Suite("Coding: word cache gives the direct computation's probabilities")
+struct WordCacheTests {
+    static let examples = SyntheticProducts(seed: 11).examples(count: 1200)
+
+    static func model(_ algorithm: CodingAlgorithm) throws -> CodingModel {
+        var o = CodingTrainingOptions()
+        o.algorithm = algorithm
+        o.fastText.dimension = 16
+        o.fastText.epochs = 5
+        o.holdout = 0.2
+        let data = CodingExamples(texts: examples.map(\.text), labels: examples.map(\.code))
+        return try CodingTrainer.train(data, options: o).0
+    }
+
+    /// Texts that exercise the corrections: a word repeated (its tf is 2), words sharing character n-grams
+    /// (an n-gram's tf is its total count), unknown words, non-Latin letters, no words at all.
+    static let awkward = [
+        "mleko mleko 1l", "ser serek sery serowy", "aaaa aaa aa a", "jogurt jogurt jogurt naturalny",
+        "qqqq zzzz xxxx", "żółć gęślą jaźń", "Молоко 3,2%", "", "   ", "1l 1l 500g", "sok sok sok sok sok sok",
+    ]
+
+    static func texts() -> [String] {
+        awkward + SyntheticProducts(seed: 12).examples(count: 300).map(\.text)
+    }
+
+    /// Every class's probability, and the confidence, with and without the cache.
+    func expectSameOutputs(_ model: CodingModel, capacity: Int) {
+        let direct = CodingPredictor(model: model, candidateCount: model.classes.count, wordCache: false)
+        let cached = CodingPredictor(
+            model: model, candidateCount: model.classes.count, wordCache: true, wordCacheCapacity: capacity)
+        // Twice through, so that the second pass reads words the first put in the cache.
+        for text in Self.texts() + Self.texts() {
+            let a = direct.predict(text)
+            let b = cached.predict(text)
+            #expect(a.code == b.code, "\(model.info.algorithm) \(text.debugDescription)")
+            #expect(abs(a.confidence - b.confidence) < 1e-5, "\(model.info.algorithm) \(text.debugDescription)")
+            let pa = Dictionary(uniqueKeysWithValues: a.candidates.map { ($0.code, $0.probability) })
+            for (code, p) in b.candidates {
+                #expect(abs((pa[code] ?? -1) - p) < 1e-5, "\(model.info.algorithm) \(text.debugDescription) \(code)")
+            }
+        }
+    }
+
+    @Test(arguments: [CodingAlgorithm.linear, .fasttext, .ensemble])
+    func sameProbabilities(_ algorithm: CodingAlgorithm) throws {
+        let model = try Self.model(algorithm)
+        #expect(model.info.algorithm == algorithm)
+        expectSameOutputs(model, capacity: 1 << 16)
+        // A cache that fills up every few records starts over and still gives the same results.
+        expectSameOutputs(model, capacity: 3)
+    }
+
+    @Test func rowCounterCountsAndStartsOver() {
+        var counter = SmallRowCounter()
+        let rows: [Int32] = [5, 9, 5, 1_000_000, 9, 5, 63, 127, 191]  // 63/127/191 collide in a 64-slot table
+        counter.reset(room: rows.count)
+        for r in rows { counter.values[counter.slot(r)] += 1 }
+        #expect(counter.values[counter.slot(5)] == 3)
+        #expect(counter.values[counter.slot(9)] == 2)
+        #expect(counter.values[counter.slot(1_000_000)] == 1)
+        #expect(counter.values[counter.slot(191)] == 1)
+        counter.reset(room: 2)
+        #expect(counter.values[counter.slot(5)] == 0)
+        // Growing past the first table keeps counting right.
+        counter.reset(room: 1000)
+        for r in 0..<1000 { counter.values[counter.slot(Int32(r * 7))] += Int32(r % 3 + 1) }
+        #expect((0..<1000).allSatisfy { counter.values[counter.slot(Int32($0 * 7))] == Int32($0 % 3 + 1) })
+    }
+}
