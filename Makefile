@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 APT_PACKAGES := pkg-config libsqlite3-dev libopenblas-dev liblapacke-dev libxgboost-dev libgdal-dev \
-                libmicrohttpd-dev libpq-dev libsentencepiece-dev
+                libmicrohttpd-dev libpq-dev libsentencepiece-dev postgresql chromium chromium-driver wrk
 # Peers and reference checks only (never StatML's own path): numpy for test oracles, pandas for benchmarks.
 PIP_PACKAGES := numpy==2.4.6 pandas==3.1.1 scipy==1.17.1 scikit-learn==1.9.1
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -38,11 +38,16 @@ release: deps
 demo: release
 	bash scripts/demo.sh .build/release/statml
 
-# Fuzzing first, so that the test runner's summary is the last thing printed.
+# Fuzzing first, so that the test runner's summary is the last thing printed. The store tests also run
+# on a throwaway PostgreSQL (scripts/test-postgres.sh), stopped quietly afterwards whatever the outcome;
+# the exit status stays the test runner's.
+TEST_DATABASE_URL := postgresql://statml@127.0.0.1:54329/postgres
 test: deps
 	swift build --build-tests
 	bash Fuzz/run.sh $(FUZZ_SECONDS)
-	swift test --skip-build
+	@trap 'bash scripts/test-postgres.sh stop >/dev/null 2>&1' EXIT; \
+	bash scripts/test-postgres.sh start && \
+	STATML_TEST_DATABASE_URL=$(TEST_DATABASE_URL) swift test --skip-build
 
 fuzz: deps
 	bash Fuzz/run.sh $(FUZZ_SECONDS)

@@ -1,0 +1,76 @@
+import StatMLCore
+
+extension Store {
+    /// Appends an entry to the tenant's audit log and commits it.
+    ///
+    /// Unless the tenant allowed texts in its audit log (`setAuditTexts`), fields named `text`, `texts`
+    /// or ending in `_text`/`_texts` are removed from `details` at any depth: the texts being coded can
+    /// be personal data, and an append-only log could never be cleaned of them afterwards.
+    @discardableResult
+    public func appendAudit(tenant: Tenant, actorKeyID: Int64?, action: String, details: JSONValue) throws
+        -> AuditEvent
+    {
+        let allowed = action.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0)
+        }
+        guard (1...64).contains(action.unicodeScalars.count), allowed else {
+            throw StatMLError.invalidInput(
+                "audit action '\(action)' must be 1–64 lower-case letters, digits, '.', '_' or '-'")
+        }
+        guard case .object = details else {
+            throw StatMLError.invalidInput("the details of audit action '\(action)' must be a JSON object")
+        }
+        let now = Timestamp.now()
+        return try write { db in
+            try checkKey(db, actorKeyID, of: tenant, as: "actor")
+            guard let setting = try db.queryOne("SELECT audit_texts FROM tenants WHERE id = ?", .integer(tenant.id))
+            else { throw StatMLError.notFound("no tenant named '\(tenant.name)'") }
+            let stored = try setting.int(0) != 0 ? details : Self.withoutTexts(details)
+            let row = try db.queryOne(
+                "INSERT INTO audit_events (tenant_id, actor_key_id, action, details, at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+                .integer(tenant.id), actorKeyID.map { .integer($0) } ?? .null, .text(action),
+                .text(stored.serialized()), .integer(now.millisecondsSinceEpoch))
+            guard let id = try row?.int(0) else {
+                throw StatMLError(.internal, "appending audit action '\(action)' returned no id")
+            }
+            return AuditEvent(
+                id: id, tenantID: tenant.id, actorKeyID: actorKeyID, action: action, details: stored, at: now)
+        }
+    }
+
+    /// The tenant's audit entries with an id above `afterID`, oldest first.
+    public func auditEvents(tenant: Tenant, afterID: Int64 = 0, limit: Int = 1000) throws -> [AuditEvent] {
+        try Self.checkLimit(limit)
+        return try withConnection { db in
+            try db.query(
+                """
+                SELECT id, tenant_id, actor_key_id, action, details, at FROM audit_events
+                WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?
+                """, .integer(tenant.id), .integer(afterID), .integer(Int64(limit))
+            ).map { row in
+                AuditEvent(
+                    id: try row.int(0), tenantID: try row.int(1), actorKeyID: try row.optionalInt(2),
+                    action: try row.text(3), details: try JSONValue.parse(row.text(4)),
+                    at: Timestamp(millisecondsSinceEpoch: try row.int(5)))
+            }
+        }
+    }
+
+    static func withoutTexts(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .object(let object):
+            var kept = JSONObject()
+            for (key, value) in object where !isTextField(key) { kept[key] = withoutTexts(value) }
+            return .object(kept)
+        case .array(let items):
+            return .array(items.map(withoutTexts))
+        default:
+            return value
+        }
+    }
+
+    private static func isTextField(_ key: String) -> Bool {
+        let k = key.lowercased()
+        return k == "text" || k == "texts" || k.hasSuffix("_text") || k.hasSuffix("_texts")
+    }
+}
