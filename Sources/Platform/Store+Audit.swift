@@ -10,6 +10,15 @@ extension Store {
     public func appendAudit(tenant: Tenant, actorKeyID: Int64?, action: String, details: JSONValue) throws
         -> AuditEvent
     {
+        try Self.checkAudit(action: action, details: details)
+        let now = Timestamp.now()
+        return try write { db in
+            try checkKey(db, actorKeyID, of: tenant, as: "actor")
+            return try insertAudit(db, tenant, actorKeyID, action, details, at: now)
+        }
+    }
+
+    static func checkAudit(action: String, details: JSONValue) throws {
         let allowed = action.unicodeScalars.allSatisfy {
             ("a"..."z").contains($0) || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0)
         }
@@ -20,22 +29,24 @@ extension Store {
         guard case .object = details else {
             throw StatMLError.invalidInput("the details of audit action '\(action)' must be a JSON object")
         }
-        let now = Timestamp.now()
-        return try write { db in
-            try checkKey(db, actorKeyID, of: tenant, as: "actor")
-            guard let setting = try db.queryOne("SELECT audit_texts FROM tenants WHERE id = ?", .integer(tenant.id))
-            else { throw StatMLError.notFound("no tenant named '\(tenant.name)'") }
-            let stored = try setting.int(0) != 0 ? details : Self.withoutTexts(details)
-            let row = try db.queryOne(
-                "INSERT INTO audit_events (tenant_id, actor_key_id, action, details, at) VALUES (?, ?, ?, ?, ?) RETURNING id",
-                .integer(tenant.id), actorKeyID.map { .integer($0) } ?? .null, .text(action),
-                .text(stored.serialized()), .integer(now.millisecondsSinceEpoch))
-            guard let id = try row?.int(0) else {
-                throw StatMLError(.internal, "appending audit action '\(action)' returned no id")
-            }
-            return AuditEvent(
-                id: id, tenantID: tenant.id, actorKeyID: actorKeyID, action: action, details: stored, at: now)
+    }
+
+    /// Appends a checked entry inside the caller's transaction (texts dropped unless the tenant allows them).
+    func insertAudit(
+        _ db: any SQLConnection, _ tenant: Tenant, _ actorKeyID: Int64?, _ action: String, _ details: JSONValue,
+        at now: Timestamp
+    ) throws -> AuditEvent {
+        guard let setting = try db.queryOne("SELECT audit_texts FROM tenants WHERE id = ?", .integer(tenant.id))
+        else { throw StatMLError.notFound("no tenant named '\(tenant.name)'") }
+        let stored = try setting.int(0) != 0 ? details : Self.withoutTexts(details)
+        let row = try db.queryOne(
+            "INSERT INTO audit_events (tenant_id, actor_key_id, action, details, at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+            .integer(tenant.id), actorKeyID.map { .integer($0) } ?? .null, .text(action),
+            .text(stored.serialized()), .integer(now.millisecondsSinceEpoch))
+        guard let id = try row?.int(0) else {
+            throw StatMLError(.internal, "appending audit action '\(action)' returned no id")
         }
+        return AuditEvent(id: id, tenantID: tenant.id, actorKeyID: actorKeyID, action: action, details: stored, at: now)
     }
 
     /// The tenant's audit entries with an id above `afterID`, oldest first.

@@ -7,24 +7,29 @@ extension Store {
     public func enqueue(tenant: Tenant, items: [NewReviewItem]) throws -> [Int64] {
         for (i, item) in items.enumerated() { try Self.check(item, number: i + 1) }
         let now = Timestamp.now()
-        return try write { db in
-            try items.map { item in
-                let suggestions = JSONValue.array(
-                    item.suggestions.map { ["code": .string($0.code), "confidence": .number($0.confidence)] })
-                let row = try db.queryOne(
-                    """
-                    INSERT INTO review_items (tenant_id, record_id, text, confidence, suggestions, model_version,
-                        predicted_code, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
-                    """,
-                    .integer(tenant.id), .text(item.recordID), .text(item.text), .real(item.confidence),
-                    .text(suggestions.serialized()), item.modelVersion.map { .integer(Int64($0)) } ?? .null,
-                    item.predictedCode.map { .text($0) } ?? .null, .integer(now.millisecondsSinceEpoch))
-                guard let id = try row?.int(0) else {
-                    throw StatMLError(.internal, "queueing record '\(item.recordID)' returned no id")
-                }
-                return id
+        return try write { db in try insertReviewItems(db, tenant, items, at: now) }
+    }
+
+    /// Inserts checked items inside the caller's transaction.
+    func insertReviewItems(_ db: any SQLConnection, _ tenant: Tenant, _ items: [NewReviewItem], at now: Timestamp)
+        throws -> [Int64]
+    {
+        try items.map { item in
+            let suggestions = JSONValue.array(
+                item.suggestions.map { ["code": .string($0.code), "confidence": .number($0.confidence)] })
+            let row = try db.queryOne(
+                """
+                INSERT INTO review_items (tenant_id, record_id, text, confidence, suggestions, model_version,
+                    predicted_code, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+                """,
+                .integer(tenant.id), .text(item.recordID), .text(item.text), .real(item.confidence),
+                .text(suggestions.serialized()), item.modelVersion.map { .integer(Int64($0)) } ?? .null,
+                item.predictedCode.map { .text($0) } ?? .null, .integer(now.millisecondsSinceEpoch))
+            guard let id = try row?.int(0) else {
+                throw StatMLError(.internal, "queueing record '\(item.recordID)' returned no id")
             }
+            return id
         }
     }
 
@@ -53,9 +58,12 @@ extension Store {
     /// (another reviewer got there first) is a `.conflict` that says who decided what.
     @discardableResult
     public func decide(tenant: Tenant, id: Int64, code: String, reviewer: Int64?) throws -> ReviewItem {
-        guard !code.isEmpty, code.count <= 64, !code.contains(where: \.isWhitespace) else {
+        // Codes are a classification's codes or, as in ECOICOP's Polish data, its category names.
+        guard code.unicodeScalars.contains(where: { !$0.properties.isWhitespace }), code.count <= 200,
+            !code.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else {
             throw StatMLError.invalidInput(
-                "code '\(code)' for review item \(id) is not a valid code: 1–64 characters without spaces")
+                "code '\(code)' for review item \(id) is not a valid code: 1–200 characters, no control characters")
         }
         let now = Timestamp.now()
         return try write { db in
@@ -130,7 +138,7 @@ extension Store {
         )
     }
 
-    private static func check(_ item: NewReviewItem, number: Int) throws {
+    static func check(_ item: NewReviewItem, number: Int) throws {
         func fail(_ what: String) -> StatMLError {
             StatMLError.invalidInput("review item \(number) (record '\(item.recordID)'): \(what)")
         }

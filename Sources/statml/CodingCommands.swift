@@ -27,6 +27,7 @@ enum CodingCommands {
             "statml code train --data train.csv --text text --label label --model coicop.statml",
             "statml code train --data train.csv --valid valid.csv --text text --label label --model m.statml --target-precision 0.99 --algorithm linear",
             "statml code train --data isco.csv --text job --label code --hierarchy isco08.csv --model isco.statml",
+            "statml code train --data train.csv --corrections corrections.csv --model coicop-v2.statml",
         ],
         options: [
             .value("data", valueName: "FILE", help: "training data (CSV or JSON Lines)"),
@@ -43,6 +44,10 @@ enum CodingCommands {
             .value("seed", valueName: "N", help: "random seed", default: "1"),
             .value("threads", valueName: "N", help: "threads (1 makes training exactly repeatable)", default: "1"),
             .value("hierarchy", valueName: "FILE", help: "classification file with columns code, parent, label"),
+            .value(
+                "corrections", valueName: "FILE",
+                help:
+                    "reviewer corrections exported by the service (columns id, text, code), added to the training data"),
             .flag(
                 "per-class-thresholds", help: "also choose a threshold per class (classes with 30+ validation records)"),
             .flag("fold-diacritics", help: "fold letters with diacritics to their base (ż → z, é → e)"),
@@ -102,12 +107,18 @@ enum CodingCommands {
             }
             options.normalizer = TextNormalizer(foldDiacritics: args.flag("fold-diacritics"), stopWords: stopWords)
             if let path = args.value("hierarchy") { options.hierarchy = try Hierarchy.read(path: path) }
-            options.provenance = [
-                "data": .string(dataPath), "valid": args.value("valid").map { .string($0) } ?? .null,
-                "text_column": .string(textColumn), "label_column": .string(labelColumn),
-            ]
+            var provenance = JSONObject([
+                ("data", .string(dataPath)), ("valid", args.value("valid").map { .string($0) } ?? .null),
+                ("text_column", .string(textColumn)), ("label_column", .string(labelColumn)),
+            ])
 
-            let data = try CodingExamples.read(path: dataPath, textColumn: textColumn, labelColumn: labelColumn)
+            var data = try CodingExamples.read(path: dataPath, textColumn: textColumn, labelColumn: labelColumn)
+            if let path = args.value("corrections") {
+                let corrections = try Corrections.read(path: path)
+                data = corrections.appended(to: data)
+                provenance["corrections"] = corrections.provenance
+            }
+            options.provenance = .object(provenance)
             let valid = try args.value("valid").map {
                 try CodingExamples.read(path: $0, textColumn: textColumn, labelColumn: labelColumn)
             }

@@ -11,6 +11,9 @@ let root = Command(
     subcommands: [
         DataCommands.group,
         CodingCommands.group,
+        ServiceCommands.serve,
+        ServiceCommands.admin,
+        ServiceCommands.models,
         Command(
             "version", abstract: "print the StatML version", examples: ["statml version"],
             run: { _ in

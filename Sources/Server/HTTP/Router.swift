@@ -33,6 +33,12 @@ public struct Router: Sendable {
         routes.append(Route(method: method, pattern: parsed, handler: handler))
     }
 
+    /// Every registered route as (method, pattern), in registration order: for documents that must list
+    /// them all (the OpenAPI document is checked against this).
+    public var registeredRoutes: [(method: HTTPMethod, pattern: String)] {
+        routes.map { ($0.method, $0.pattern.text) }
+    }
+
     public mutating func get(_ pattern: String, _ handler: @escaping Handler) { add(.get, pattern, handler) }
     public mutating func post(_ pattern: String, _ handler: @escaping Handler) { add(.post, pattern, handler) }
     public mutating func put(_ pattern: String, _ handler: @escaping Handler) { add(.put, pattern, handler) }

@@ -1,0 +1,136 @@
+import Coding
+import Dispatch
+import Platform
+import StatMLCore
+
+extension CodingService {
+    /// `POST /v1/code`: `{"records":[{"id":"1","text":"..."}], "candidates": 0}` (or one record,
+    /// `{"id":"1","text":"..."}`) → `{"model_version":3,"results":[{"id","code","confidence","auto",
+    /// "source","model_version"}]}`, coded with the tenant's production model. Records not coded
+    /// automatically go to the review queue; the request's audit entry and queued records are committed
+    /// before the answer.
+    func code(_ request: HTTPRequest) throws -> HTTPResponse {
+        let caller = try authenticate(request, allowed: [.client, .admin], to: "code records")
+        let body = try RequestFields(try request.jsonBody())
+        var records: [(id: String, text: String)] = []
+        let candidateCount: Int
+        if let list = try body.array("records") {
+            try body.allowOnly(["records", "candidates"])
+            guard list.count <= options.maxRecordsPerRequest else {
+                return .error(
+                    status: 413, code: "too_many_records",
+                    message:
+                        "request body: \(list.count) records, more than the \(options.maxRecordsPerRequest) allowed per request; split the batch"
+                )
+            }
+            guard !list.isEmpty else { throw StatMLError.invalidInput("request body: 'records' is empty") }
+            records.reserveCapacity(list.count)
+            for (i, value) in list.enumerated() {
+                let record = try RequestFields(value, path: "records[\(i)]")
+                try record.allowOnly(["id", "text"])
+                records.append((try record.identifier("id") ?? String(i + 1), try record.requiredString("text")))
+            }
+            candidateCount = try body.int("candidates", range: 0...10) ?? 0
+        } else {
+            try body.allowOnly(["id", "text", "candidates"])
+            guard body.object["text"] != nil else {
+                throw StatMLError.invalidInput(
+                    "request body: expected {\"records\":[{\"id\":...,\"text\":...}]} or one record {\"id\":...,\"text\":...}"
+                )
+            }
+            records.append((try body.identifier("id") ?? "1", try body.requiredString("text")))
+            candidateCount = try body.int("candidates", range: 0...10) ?? 0
+        }
+
+        let loaded = try models.production(caller.tenant)
+        let predictions = codeAll(records.map(\.text), with: loaded)
+
+        var results: [JSONValue] = []
+        results.reserveCapacity(records.count)
+        var review: [NewReviewItem] = []
+        var automatic = 0
+        for (record, p) in zip(records, predictions) {
+            var result: [(String, JSONValue)] = [
+                ("id", .string(record.id)), ("code", .string(p.code)), ("confidence", .number(p.confidence)),
+                ("auto", .bool(p.auto)), ("source", .string(p.source.rawValue)),
+                ("model_version", .number(Double(loaded.version))),
+            ]
+            if let level = p.level { result.append(("level", .number(Double(level)))) }
+            if candidateCount > 0 {
+                result.append(
+                    (
+                        "candidates",
+                        .array(
+                            p.candidates.prefix(candidateCount).map {
+                                ["code": .string($0.code), "confidence": .number($0.probability)]
+                            })
+                    ))
+            }
+            results.append(.object(JSONObject(result)))
+            counters.records.increment(labels: [p.source.rawValue, p.auto ? "true" : "false"])
+            if p.auto {
+                automatic += 1
+            } else if !p.code.isEmpty {
+                review.append(
+                    NewReviewItem(
+                        recordID: record.id, text: record.text, confidence: p.confidence,
+                        suggestions: p.candidates.map { ($0.code, $0.probability) }, modelVersion: loaded.version,
+                        predictedCode: p.code))
+            }
+        }
+        var details: [(String, JSONValue)] = [
+            ("records", .number(Double(records.count))), ("auto", .number(Double(automatic))),
+            ("queued_for_review", .number(Double(review.count))), ("model_version", .number(Double(loaded.version))),
+        ]
+        // Dropped by the store unless the tenant allows texts in its audit log.
+        details.append(("texts", .array(records.map { .string($0.text) })))
+        try codingLog.record(
+            CodingLogEntry(
+                tenant: caller.tenant, actorKeyID: caller.key.id, details: .object(JSONObject(details)),
+                reviewItems: review))
+        counters.requests.increment()
+        return .json(["model_version": .number(Double(loaded.version)), "results": .array(results)])
+    }
+
+    /// Codes texts in order, on several threads for a large batch (each with its own predictor).
+    private func codeAll(_ texts: [String], with loaded: LoadedModel) -> [CodingPrediction] {
+        let threads = texts.count >= options.parallelBatchRecords ? max(1, options.threads) : 1
+        guard threads > 1 else {
+            return loaded.withPredictor { predictor in texts.map { predictor.predict($0) } }
+        }
+        var out = [CodingPrediction?](repeating: nil, count: texts.count)
+        out.withUnsafeMutableBufferPointer { buffer in
+            let results = buffer
+            DispatchQueue.concurrentPerform(iterations: threads) { t in
+                let range = (t * texts.count / threads)..<((t + 1) * texts.count / threads)
+                loaded.withPredictor { predictor in
+                    for i in range { results[i] = predictor.predict(texts[i]) }
+                }
+            }
+        }
+        return out.map { $0! }
+    }
+
+    /// `GET /v1/classification?q=TEXT&limit=20`: codes of the production model's classification whose code
+    /// or label holds every word of TEXT (all codes when q is empty), for coders searching for the right one.
+    func classification(_ request: HTTPRequest) throws -> HTTPResponse {
+        let caller = try authenticate(request, allowed: Role.allCases)
+        let limit = try request.intQuery("limit", in: 1...1000, default: 20)
+        let loaded = try models.production(caller.tenant)
+        let words = (request.query("q") ?? "").lowercased().split(whereSeparator: { $0 == " " })
+        let matches = loaded.codes.filter { entry in
+            let text = (entry.code + " " + entry.label).lowercased()
+            return words.allSatisfy { text.contains($0) }
+        }
+        return .json([
+            "model_version": .number(Double(loaded.version)), "total": .number(Double(matches.count)),
+            "codes": .array(
+                matches.prefix(limit).map {
+                    [
+                        "code": .string($0.code), "label": .string($0.label),
+                        "level": $0.level.map { .number(Double($0)) } ?? .null,
+                    ]
+                }),
+        ])
+    }
+}
