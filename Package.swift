@@ -53,10 +53,13 @@ targets.append(
 
 // Fuzz targets exist only when STATML_FUZZ=1, so a plain `swift build` never needs libFuzzer (STYLE.md §5).
 if ProcessInfo.processInfo.environment["STATML_FUZZ"] == "1" {
-    for name in ["FuzzCSV", "FuzzJSON"] {
+    for (name, dependencies) in [
+        ("FuzzCSV", ["StatMLCore"]), ("FuzzJSON", ["StatMLCore"]),
+        ("FuzzRequest", ["StatMLCore", "Coding", "Platform", "Server"]),
+    ] {
         targets.append(
             .executableTarget(
-                name: name, dependencies: ["StatMLCore"], path: "Fuzz/\(name)",
+                name: name, dependencies: dependencies.map { .target(name: $0) }, path: "Fuzz/\(name)",
                 swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
     }
 }

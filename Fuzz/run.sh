@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the CSV and JSON fuzz targets with libFuzzer and AddressSanitizer (STYLE.md §5) and runs
+# Builds the CSV, JSON and service-request fuzz targets with libFuzzer and AddressSanitizer (STYLE.md §5) and runs
 # each for SECONDS (default 20). Crash inputs land in Fuzz/artifacts/; exits non-zero if any.
 #
 #     bash Fuzz/run.sh [SECONDS]
@@ -14,14 +14,18 @@ ARTIFACTS=Fuzz/artifacts
 mkdir -p "$ARTIFACTS"
 
 status=0
-for target in FuzzCSV FuzzJSON; do
+for target in FuzzCSV FuzzJSON FuzzRequest; do
     STATML_FUZZ=1 swift build --product "$target" --build-path "$BUILD_PATH" \
         -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld
 done
 BIN="$(STATML_FUZZ=1 swift build --build-path "$BUILD_PATH" --show-bin-path)"
 
-for target in FuzzCSV FuzzJSON; do
-    case $target in FuzzCSV) seeds=Fuzz/corpus/csv ;; FuzzJSON) seeds=Fuzz/corpus/json ;; esac
+for target in FuzzCSV FuzzJSON FuzzRequest; do
+    case $target in
+        FuzzCSV) seeds=Fuzz/corpus/csv ;;
+        FuzzJSON) seeds=Fuzz/corpus/json ;;
+        FuzzRequest) seeds=Fuzz/corpus/request ;;
+    esac
     scratch="$ARTIFACTS/corpus-$target"
     mkdir -p "$scratch"
     before=$(find "$ARTIFACTS" -maxdepth 1 -name "$target-*" | wc -l)

@@ -7,6 +7,11 @@ public struct Corrections: Sendable {
     public var examples: CodingExamples
     public var ids: [Int64]
 
+    public init(examples: CodingExamples, ids: [Int64]) {
+        self.examples = examples
+        self.ids = ids
+    }
+
     /// Reads an exported corrections file (CSV or JSON Lines).
     public static func read(path: String) throws -> Corrections {
         let examples = try CodingExamples.read(path: path, textColumn: "text", labelColumn: "code")

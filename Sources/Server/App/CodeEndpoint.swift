@@ -3,6 +3,57 @@ import Dispatch
 import Platform
 import StatMLCore
 
+/// The body of `POST /v1/code`: `{"records":[{"id":"1","text":"..."}], "candidates": 0}`, or one record
+/// `{"id":"1","text":"..."}`. An id may be a string or a whole number; without one, a record is named by
+/// its position (1, 2, …).
+public struct CodeRequest: Sendable, Equatable {
+    public var records: [Record]
+    /// How many of the most probable codes to return with each result (0–10).
+    public var candidates: Int
+
+    public struct Record: Sendable, Equatable {
+        public var id: String
+        public var text: String
+    }
+
+    /// More records than one request may hold: answered with 413.
+    public struct TooManyRecords: Error {
+        public let message: String
+    }
+
+    /// Parses and checks a request body; errors name the field and what is wrong with it.
+    public static func parse(_ body: [UInt8], maxRecords: Int) throws -> CodeRequest {
+        let fields = try RequestFields(try JSONValue.parse(body, name: "request body"))
+        var records: [Record] = []
+        if let list = try fields.array("records") {
+            try fields.allowOnly(["records", "candidates"])
+            guard list.count <= maxRecords else {
+                throw TooManyRecords(
+                    message:
+                        "request body: \(list.count) records, more than the \(maxRecords) allowed per request; split the batch"
+                )
+            }
+            guard !list.isEmpty else { throw StatMLError.invalidInput("request body: 'records' is empty") }
+            records.reserveCapacity(list.count)
+            for (i, value) in list.enumerated() {
+                let record = try RequestFields(value, path: "records[\(i)]")
+                try record.allowOnly(["id", "text"])
+                records.append(
+                    Record(id: try record.identifier("id") ?? String(i + 1), text: try record.requiredString("text")))
+            }
+        } else {
+            try fields.allowOnly(["id", "text", "candidates"])
+            guard fields.object["text"] != nil else {
+                throw StatMLError.invalidInput(
+                    "request body: expected {\"records\":[{\"id\":...,\"text\":...}]} or one record {\"id\":...,\"text\":...}"
+                )
+            }
+            records.append(Record(id: try fields.identifier("id") ?? "1", text: try fields.requiredString("text")))
+        }
+        return CodeRequest(records: records, candidates: try fields.int("candidates", range: 0...10) ?? 0)
+    }
+}
+
 extension CodingService {
     /// `POST /v1/code`: `{"records":[{"id":"1","text":"..."}], "candidates": 0}` (or one record,
     /// `{"id":"1","text":"..."}`) → `{"model_version":3,"results":[{"id","code","confidence","auto",
@@ -11,37 +62,14 @@ extension CodingService {
     /// before the answer.
     func code(_ request: HTTPRequest) throws -> HTTPResponse {
         let caller = try authenticate(request, allowed: [.client, .admin], to: "code records")
-        let body = try RequestFields(try request.jsonBody())
-        var records: [(id: String, text: String)] = []
-        let candidateCount: Int
-        if let list = try body.array("records") {
-            try body.allowOnly(["records", "candidates"])
-            guard list.count <= options.maxRecordsPerRequest else {
-                return .error(
-                    status: 413, code: "too_many_records",
-                    message:
-                        "request body: \(list.count) records, more than the \(options.maxRecordsPerRequest) allowed per request; split the batch"
-                )
-            }
-            guard !list.isEmpty else { throw StatMLError.invalidInput("request body: 'records' is empty") }
-            records.reserveCapacity(list.count)
-            for (i, value) in list.enumerated() {
-                let record = try RequestFields(value, path: "records[\(i)]")
-                try record.allowOnly(["id", "text"])
-                records.append((try record.identifier("id") ?? String(i + 1), try record.requiredString("text")))
-            }
-            candidateCount = try body.int("candidates", range: 0...10) ?? 0
-        } else {
-            try body.allowOnly(["id", "text", "candidates"])
-            guard body.object["text"] != nil else {
-                throw StatMLError.invalidInput(
-                    "request body: expected {\"records\":[{\"id\":...,\"text\":...}]} or one record {\"id\":...,\"text\":...}"
-                )
-            }
-            records.append((try body.identifier("id") ?? "1", try body.requiredString("text")))
-            candidateCount = try body.int("candidates", range: 0...10) ?? 0
+        let parsed: CodeRequest
+        do {
+            parsed = try CodeRequest.parse(request.body, maxRecords: options.maxRecordsPerRequest)
+        } catch let error as CodeRequest.TooManyRecords {
+            return .error(status: 413, code: "too_many_records", message: error.message)
         }
-
+        let records = parsed.records
+        let candidateCount = parsed.candidates
         let loaded = try models.production(caller.tenant)
         let predictions = codeAll(records.map(\.text), with: loaded)
 
