@@ -44,12 +44,7 @@ public final class CodingService: Sendable {
         router.get("/healthz") { [self] _ in try health() }
         router.get("/metrics") { [metrics] _ in .metrics(metrics) }
         router.get("/openapi.json") { _ in .json(OpenAPIDocument.document) }
-        router.get("/review") { _ in
-            var page = HTTPResponse.html(ReviewPage.html)
-            page.headers["Content-Security-Policy"] = ReviewPage.contentSecurityPolicy
-            page.headers["Cache-Control"] = "no-store"
-            return page
-        }
+        router.get("/review") { _ in ReviewPage.response() }
         router.get("/v1/whoami") { [self] in try whoami($0) }
         router.post("/v1/code") { [self] in try code($0) }
         router.get("/v1/classification") { [self] in try classification($0) }

@@ -88,7 +88,7 @@ public enum ReviewPage {
           .suggestion { display: grid; grid-template-columns: 2rem minmax(0, 1fr) 10rem 3.5rem; align-items: center;
                         gap: .6rem; padding: .35rem .5rem; border: 2px solid transparent; cursor: pointer; }
           .suggestion[aria-current="true"] { border-color: var(--fg); background: var(--panel); font-weight: 600; }
-          .suggestion[aria-current="true"] .key::after { content: " \25C0"; }
+          .suggestion[aria-current="true"] .code::before { content: "\25B6  "; }
           .suggestion .label { color: var(--muted); font-weight: 400; }
           .tag { font-size: .8rem; font-weight: 400; border: 1px solid var(--line); padding: 0 .3rem;
                  margin-left: .4rem; }
