@@ -56,8 +56,13 @@ extension Store {
     /// Records a reviewer's code for a pending item: `accepted` when it is the predicted code,
     /// `corrected` otherwise. Committed before it returns. An item is decided once: a second decision
     /// (another reviewer got there first) is a `.conflict` that says who decided what.
+    ///
+    /// With `audited`, the decision's audit entry (`review.decide`) is written in the same transaction, so
+    /// that a crash can never leave a decision without its entry in the audit log.
     @discardableResult
-    public func decide(tenant: Tenant, id: Int64, code: String, reviewer: Int64?) throws -> ReviewItem {
+    public func decide(tenant: Tenant, id: Int64, code: String, reviewer: Int64?, audited: Bool = false) throws
+        -> ReviewItem
+    {
         // Codes are a classification's codes or, as in ECOICOP's Polish data, its category names.
         guard code.unicodeScalars.contains(where: { !$0.properties.isWhitespace }), code.count <= 200,
             !code.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
@@ -84,6 +89,15 @@ extension Store {
                 // the condition after waiting for its row lock).
                 if case .decided(let decision) = decided.state { throw Self.alreadyDecided(tenant, id, decision) }
                 throw StatMLError(.internal, "review item \(id) of tenant '\(tenant.name)' could not be decided")
+            }
+            if audited {
+                _ = try insertAudit(
+                    db, tenant, reviewer, "review.decide",
+                    [
+                        "item": .number(Double(id)), "record_id": .string(decided.recordID), "code": .string(code),
+                        "decision": .string(kind.rawValue),
+                        "predicted_code": decided.predictedCode.map { .string($0) } ?? .null,
+                    ], at: now)
             }
             return decided
         }

@@ -22,8 +22,9 @@ extension CodingService {
     }
 
     /// `POST /v1/review/items/{id}` with `{"code":"..."}`: accepts (same as predicted) or corrects the
-    /// code. The code must belong to the classification of the model that queued the record. Committed
-    /// (and audited) before the answer: an acknowledged decision survives a crash.
+    /// code. The code must belong to the classification of the model that queued the record. The
+    /// decision and its audit entry are committed together before the answer: an acknowledged decision
+    /// survives a crash, and no decision is ever stored without its audit entry.
     func decide(_ request: HTTPRequest) throws -> HTTPResponse {
         let caller = try authenticate(request, allowed: [.coder, .admin], to: "review records")
         let id = try request.intParameter("id")
@@ -37,17 +38,11 @@ extension CodingService {
                 "unknown code '\(code)' for review item \(id)\(Suggestions.didYouMean(code, in: known)): use a code of model version \(loaded.version)'s classification (GET /v1/classification)"
             )
         }
-        let decided = try store.decide(tenant: caller.tenant, id: id, code: code, reviewer: caller.key.id)
+        let decided = try store.decide(
+            tenant: caller.tenant, id: id, code: code, reviewer: caller.key.id, audited: true)
         guard case .decided(let decision) = decided.state else {
             throw StatMLError(.internal, "review item \(id) was not recorded as decided")
         }
-        try store.appendAudit(
-            tenant: caller.tenant, actorKeyID: caller.key.id, action: "review.decide",
-            details: [
-                "item": .number(Double(id)), "record_id": .string(decided.recordID), "code": .string(code),
-                "decision": .string(decision.kind.rawValue),
-                "predicted_code": decided.predictedCode.map { .string($0) } ?? .null,
-            ])
         counters.decisions.increment(labels: [decision.kind.rawValue])
         return .json(reviewJSON(decided, tenant: caller.tenant))
     }
