@@ -80,8 +80,7 @@ enum ServiceCommands {
                 run: { args in
                     let store = try openStore(args)
                     let tenant = try store.createTenant(name: try positionalValue(args, "NAME"))
-                    try store.appendAudit(
-                        tenant: tenant, actorKeyID: nil, action: "tenant.create", details: ["via": "cli"])
+                    try auditCLI(store, tenant, "tenant.create", [:])
                     CommandLineTool.printError("created tenant '\(tenant.name)' in \(store.location)")
                     return 0
                 }),
@@ -99,15 +98,14 @@ enum ServiceCommands {
                     .value("label", valueName: "TEXT", help: "who or what the key is for", default: ""),
                 ],
                 run: { args in
-                    let store = try openStore(args)
-                    let tenant = try store.tenant(named: try args.required("tenant"))
+                    let (store, tenant) = try openTenant(args)
                     guard let role = Role(rawValue: try args.required("role")) else {
                         throw StatMLError.usage("--role must be admin, coder or client")
                     }
                     let (key, secret) = try store.createKey(tenant: tenant, role: role, label: args.value("label")!)
-                    try store.appendAudit(
-                        tenant: tenant, actorKeyID: nil, action: "key.create",
-                        details: ["key_id": .number(Double(key.id)), "role": .string(role.rawValue), "via": "cli"])
+                    try auditCLI(
+                        store, tenant, "key.create",
+                        ["key_id": .number(Double(key.id)), "role": .string(role.rawValue)])
                     print(secret)
                     return 0
                 }),
@@ -116,8 +114,7 @@ enum ServiceCommands {
                 examples: ["statml admin list-keys --tenant ine-chile"],
                 options: storeOptions + [.value("tenant", valueName: "NAME", help: "the tenant")],
                 run: { args in
-                    let store = try openStore(args)
-                    let tenant = try store.tenant(named: try args.required("tenant"))
+                    let (store, tenant) = try openTenant(args)
                     for key in try store.keys(tenant: tenant) {
                         print(
                             "\(key.id)\t\(key.role.rawValue)\t\(key.displayPrefix)\t\(key.label)\t\(key.revokedAt.map { "revoked \($0)" } ?? "active")"
@@ -133,8 +130,7 @@ enum ServiceCommands {
                     .value("after", valueName: "ID", help: "only entries after this id", default: "0"),
                 ],
                 run: { args in
-                    let store = try openStore(args)
-                    let tenant = try store.tenant(named: try args.required("tenant"))
+                    let (store, tenant) = try openTenant(args)
                     var after = Int64(try args.int("after") ?? 0)
                     while true {
                         let events = try store.auditEvents(tenant: tenant, afterID: after, limit: 1000)
@@ -166,28 +162,25 @@ enum ServiceCommands {
                 ],
                 positionals: [Positional("MODEL", help: "a model file from 'statml code train'")],
                 run: { args in
-                    let store = try openStore(args)
-                    let tenant = try store.tenant(named: try args.required("tenant"))
+                    let (store, tenant) = try openTenant(args)
                     let path = try positionalValue(args, "MODEL")
                     let bytes = try readFile(path)
                     let model = try CodingModelFile.decode(bytes, name: path)
                     var registered = try store.addModel(
                         tenant: tenant, bytes: bytes, createdBy: nil,
                         trainedOnCorrections: ModelProvenance.correctionIDs(of: model))
-                    try store.appendAudit(
-                        tenant: tenant, actorKeyID: nil, action: "model.push",
-                        details: [
+                    try auditCLI(
+                        store, tenant, "model.push",
+                        [
                             "version": .number(Double(registered.version)), "sha256": .string(registered.sha256),
-                            "via": "cli",
                         ])
                     if let stage = args.value("stage").flatMap(ModelStage.init(rawValue:)) {
                         registered = try store.setStage(
                             tenant: tenant, version: registered.version, stage: stage, actor: nil)
-                        try store.appendAudit(
-                            tenant: tenant, actorKeyID: nil, action: "model.stage",
-                            details: [
+                        try auditCLI(
+                            store, tenant, "model.stage",
+                            [
                                 "version": .number(Double(registered.version)), "stage": .string(stage.rawValue),
-                                "via": "cli",
                             ])
                     }
                     CommandLineTool.printError(
@@ -204,8 +197,7 @@ enum ServiceCommands {
                     .flag("json", help: "print JSON"),
                 ],
                 run: { args in
-                    let store = try openStore(args)
-                    let tenant = try store.tenant(named: try args.required("tenant"))
+                    let (store, tenant) = try openTenant(args)
                     let models = try store.models(tenant: tenant)
                     if args.flag("json") {
                         print(JSONValue.array(models.map(CodingService.modelJSON)).serialized(pretty: true))
@@ -235,16 +227,15 @@ enum ServiceCommands {
                 ],
                 positionals: [Positional("VERSION", help: "the model version")],
                 run: { args in
-                    let store = try openStore(args)
-                    let tenant = try store.tenant(named: try args.required("tenant"))
+                    let (store, tenant) = try openTenant(args)
                     guard let version = Int(try positionalValue(args, "VERSION")), version > 0 else {
                         throw StatMLError.usage("VERSION must be a positive whole number")
                     }
                     let stage = ModelStage(rawValue: args.value("stage")!)!
                     let m = try store.setStage(tenant: tenant, version: version, stage: stage, actor: nil)
-                    try store.appendAudit(
-                        tenant: tenant, actorKeyID: nil, action: "model.stage",
-                        details: ["version": .number(Double(version)), "stage": .string(stage.rawValue), "via": "cli"])
+                    try auditCLI(
+                        store, tenant, "model.stage",
+                        ["version": .number(Double(version)), "stage": .string(stage.rawValue)])
                     CommandLineTool.printError(
                         "tenant '\(tenant.name)': model version \(m.version) is now \(m.stage.rawValue)")
                     return 0
@@ -254,17 +245,26 @@ enum ServiceCommands {
                 examples: ["statml models rollback --tenant ine-chile"],
                 options: storeOptions + [.value("tenant", valueName: "NAME", help: "the tenant")],
                 run: { args in
-                    let store = try openStore(args)
-                    let tenant = try store.tenant(named: try args.required("tenant"))
+                    let (store, tenant) = try openTenant(args)
                     let m = try store.rollback(tenant: tenant, actor: nil)
-                    try store.appendAudit(
-                        tenant: tenant, actorKeyID: nil, action: "model.rollback",
-                        details: ["version": .number(Double(m.version)), "via": "cli"])
+                    try auditCLI(store, tenant, "model.rollback", ["version": .number(Double(m.version))])
                     CommandLineTool.printError(
                         "tenant '\(tenant.name)': model version \(m.version) is back in production")
                     return 0
                 }),
         ])
+
+    static func openTenant(_ args: ParsedArguments) throws -> (Store, Tenant) {
+        let store = try openStore(args)
+        return (store, try store.tenant(named: try args.required("tenant")))
+    }
+
+    /// An admin action taken from the command line: audited with no key, marked `"via": "cli"`.
+    static func auditCLI(_ store: Store, _ tenant: Tenant, _ action: String, _ details: JSONValue) throws {
+        var object = details.objectValue ?? JSONObject()
+        object["via"] = "cli"
+        try store.appendAudit(tenant: tenant, actorKeyID: nil, action: action, details: .object(object))
+    }
 
     static func positionalValue(_ args: ParsedArguments, _ name: String) throws -> String {
         guard let value = args.positional(name) else { throw StatMLError.usage("missing \(name)") }
