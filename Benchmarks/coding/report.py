@@ -13,8 +13,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import results  # noqa: E402  (Benchmarks/results.py)
+
 
 HEADING = "## Automated coding (ECOICOP)"
 PRECISION_KEYS = ("0.95", "0.97", "0.99")
@@ -157,24 +160,7 @@ def section(peers: dict, statml: dict | None, command: str) -> str:
 
 
 def replace_section(text: str, new_section: str) -> str:
-    lines = text.splitlines(keepends=True)
-    start = next((i for i, l in enumerate(lines) if l.rstrip() == HEADING), None)
-    if start is None:
-        text = text.rstrip("\n")
-        return (text + "\n\n" if text.strip() else "") + new_section
-    end = len(lines)
-    in_fence = False
-    for j in range(start + 1, len(lines)):
-        if lines[j].lstrip().startswith("```"):
-            in_fence = not in_fence
-        if not in_fence and re.match(r"^#{1,2} ", lines[j]):
-            end = j
-            break
-    tail = "".join(lines[end:])
-    head = "".join(lines[:start])
-    if head and not head.endswith("\n\n"):
-        head += "\n"   # a blank line before our heading
-    return head + new_section + ("\n" if tail else "") + tail
+    return results.replace_section(text, HEADING, new_section)
 
 
 def main() -> int:

@@ -195,6 +195,22 @@ public final class CodingPredictor {
 
     private func level(of code: String) -> Int? { model.hierarchy?.level(of: code) }
 
+    /// The `k` most probable classes, best first (the lower index first among equals): one pass with a
+    /// short sorted list, not a sort of every class.
+    private func topClasses(_ k: Int) -> [Int] {
+        var top: [Int] = []
+        top.reserveCapacity(k + 1)
+        for c in probabilities.indices {
+            let p = probabilities[c]
+            guard top.count < k || p > probabilities[top[top.count - 1]] else { continue }
+            var i = top.count
+            while i > 0 && probabilities[top[i - 1]] < p { i -= 1 }
+            top.insert(c, at: i)
+            if top.count > k { top.removeLast() }
+        }
+        return top
+    }
+
     private func decide() -> CodingPrediction {
         var best = 0
         for c in 1..<probabilities.count where probabilities[c] > probabilities[best] { best = c }
@@ -203,8 +219,7 @@ public final class CodingPredictor {
             ?? Double(probabilities[best])
         var candidates: [(code: String, probability: Double)] = []
         if candidateCount > 0 {
-            let order = probabilities.indices.sorted { probabilities[$0] > probabilities[$1] }.prefix(candidateCount)
-            candidates = order.map { (model.classes[$0], Double(probabilities[$0])) }
+            candidates = topClasses(candidateCount).map { (model.classes[$0], Double(probabilities[$0])) }
         }
         let code = model.classes[best]
         let threshold = model.threshold(forClass: best)

@@ -34,18 +34,22 @@ enum ServiceCommands {
         options: storeOptions + [
             .value("port", valueName: "N", help: "TCP port (0: any free port, printed on start)", default: "8080"),
             .value("host", valueName: "ADDR", help: "IPv4 address to listen on", default: "0.0.0.0"),
-            .value("threads", valueName: "N", help: "request threads", default: "8"),
+            .value(
+                "threads", valueName: "N",
+                help:
+                    "request threads; a request waiting for its commit holds one, so give at least one per busy connection",
+                default: "16"),
             .value("max-body-mb", valueName: "MB", help: "largest request body accepted", default: "64"),
             .value("timeout", valueName: "S", help: "seconds an idle connection is kept", default: "30"),
         ],
         run: { args in
-            let store = try openStore(args)
             guard let port = try args.int("port"), (0...65535).contains(port) else {
                 throw StatMLError.usage("--port must be in 0…65535")
             }
             let threads = try positive(args, "threads")
             let maxBody = try positive(args, "max-body-mb")
             let timeout = try positive(args, "timeout")
+            let store = try openStore(args)
             var options = CodingService.Options()
             options.threads = min(threads, ProcessInfo.processInfo.activeProcessorCount)
             let metrics = Metrics()

@@ -10,6 +10,11 @@ final class SQLiteConnection: SQLConnection {
     let dialect = SQLDialect.sqlite
     let path: String
     private let db: OpaquePointer
+    /// Prepared statements by SQL text, reused: the service runs the same few statements thousands of
+    /// times a second, and preparing one costs more than running it. The SQL comes from this module's
+    /// code, so the set is small; it is emptied if it ever grows past `statementCacheLimit`.
+    private var statements: [String: OpaquePointer] = [:]
+    static let statementCacheLimit = 256
 
     /// How long a statement waits for another process's write lock before giving up.
     static let busyTimeoutMilliseconds: Int32 = 10_000
@@ -38,6 +43,7 @@ final class SQLiteConnection: SQLConnection {
     }
 
     deinit {
+        for statement in statements.values { sqlite3_finalize(statement) }
         sqlite3_close_v2(db)
     }
 
@@ -72,13 +78,12 @@ final class SQLiteConnection: SQLConnection {
     private func withStatement<T>(_ sql: String, _ parameters: [SQLValue], _ body: (OpaquePointer) throws -> T)
         throws -> T
     {
-        var handle: OpaquePointer?
-        let rc = sqlite3_prepare_v2(db, sql, -1, &handle, nil)
-        guard rc == SQLITE_OK, let statement = handle else {
-            sqlite3_finalize(handle)
-            throw failure(rc, String(cString: sqlite3_errmsg(db)))
+        let statement = try prepared(sql)
+        // Ready for the next use whatever happens: no pending step, no bound values kept alive.
+        defer {
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
         }
-        defer { sqlite3_finalize(statement) }
         let expected = Int(sqlite3_bind_parameter_count(statement))
         guard expected == parameters.count else {
             throw StatMLError(.internal, "statement expects \(expected) parameters, got \(parameters.count): \(sql)")
@@ -87,6 +92,22 @@ final class SQLiteConnection: SQLConnection {
             try bind(value, at: Int32(i + 1), in: statement)
         }
         return try body(statement)
+    }
+
+    private func prepared(_ sql: String) throws -> OpaquePointer {
+        if let statement = statements[sql] { return statement }
+        var handle: OpaquePointer?
+        let rc = sqlite3_prepare_v2(db, sql, -1, &handle, nil)
+        guard rc == SQLITE_OK, let statement = handle else {
+            sqlite3_finalize(handle)
+            throw failure(rc, String(cString: sqlite3_errmsg(db)))
+        }
+        if statements.count >= Self.statementCacheLimit {
+            for old in statements.values { sqlite3_finalize(old) }
+            statements.removeAll()
+        }
+        statements[sql] = statement
+        return statement
     }
 
     private func bind(_ value: SQLValue, at index: Int32, in statement: OpaquePointer) throws {

@@ -103,6 +103,7 @@ extension CodingService {
     func revokeKey(_ request: HTTPRequest) throws -> HTTPResponse {
         let caller = try authenticate(request, allowed: [.admin], to: "manage keys")
         let key = try store.revokeKey(tenant: caller.tenant, id: try request.intParameter("id"))
+        keys.removeAll()
         try audit(caller, "key.revoke", ["key_id": .number(Double(key.id))])
         return .json(Self.keyJSON(key))
     }
@@ -133,6 +134,7 @@ extension CodingService {
             throw StatMLError.invalidInput("request body: missing field 'audit_texts'")
         }
         let tenant = try store.setAuditTexts(tenant: caller.tenant, enabled: enabled)
+        keys.removeAll()
         try audit(caller, "tenant.audit_texts", ["enabled": .bool(enabled)])
         return .json(["tenant": .string(tenant.name), "audit_texts": .bool(tenant.auditTexts)])
     }

@@ -1,5 +1,6 @@
 import Platform
 import StatMLCore
+import Synchronization
 
 /// Who is calling: the API key and the tenant it belongs to. Every query a handler makes is scoped to
 /// `tenant`, so another tenant's ids simply do not exist for this caller (404, never 403).
@@ -19,8 +20,8 @@ extension CodingService {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw StatMLError(.unauthorized, "the Authorization header must be 'Bearer <key>'")
         }
-        let secret = parts[1].trimmingSpaces()
-        guard let (key, tenant) = try store.authenticate(secret: secret) else {
+        let secret = String(parts[1]).trimmingSpacesAndTabs()
+        guard let (key, tenant) = try keys.check(secret, in: store) else {
             throw StatMLError(.unauthorized, "invalid or revoked API key")
         }
         guard allowed.contains(key.role) else {
@@ -32,8 +33,48 @@ extension CodingService {
     }
 }
 
-extension Substring {
-    func trimmingSpaces() -> String {
-        String(drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
+/// Keys that passed the check recently, so that a busy service does not query the store (and wait behind
+/// its commits) on every request. An entry is trusted for `seconds`; this process's own revocations and
+/// tenant changes empty the cache at once, another process's take effect within `seconds`.
+final class KeyCache: Sendable {
+    let seconds: Double
+    private let entries = Mutex<[[UInt8]: (key: APIKey, tenant: Tenant, checked: ContinuousClock.Instant)]>([:])
+    static let limit = 10_000
+
+    init(seconds: Double) {
+        self.seconds = seconds
+    }
+
+    /// The key and tenant of `secret`, nil when it is unknown or revoked. Keyed by the secret's SHA-256,
+    /// so that secrets are not kept in memory longer than a request.
+    func check(_ secret: String, in store: Store) throws -> (APIKey, Tenant)? {
+        let digest = SHA256.hash(Array(secret.utf8))
+        let now = ContinuousClock.now
+        if seconds > 0, let hit = entries.withLock({ $0[digest] }),
+            now - hit.checked < .milliseconds(Int(seconds * 1000))
+        {
+            return (hit.key, hit.tenant)
+        }
+        guard let (key, tenant) = try store.authenticate(secret: secret) else { return nil }
+        if seconds > 0 {
+            entries.withLock {
+                if $0.count >= Self.limit { $0.removeAll() }
+                $0[digest] = (key, tenant, now)
+            }
+        }
+        return (key, tenant)
+    }
+
+    func removeAll() {
+        entries.withLock { $0.removeAll() }
+    }
+}
+
+extension String {
+    func trimmingSpacesAndTabs() -> String {
+        let utf8 = self.utf8
+        guard let first = utf8.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }) else { return "" }
+        let last = utf8.lastIndex(where: { $0 != 0x20 && $0 != 0x09 })!
+        return String(self[first...last])
     }
 }

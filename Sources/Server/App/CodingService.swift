@@ -15,6 +15,9 @@ public final class CodingService: Sendable {
         /// How long a cached production model is trusted before the store is asked whether another
         /// version was promoted (by another process, e.g. `statml models push`).
         public var modelCheckSeconds = 2.0
+        /// How long a checked API key is trusted before the store is asked again (a revocation made by
+        /// another process takes effect within this time; this process's own, at once). 0: every request.
+        public var keyCheckSeconds = 2.0
         /// Batches at least this large are coded on several threads.
         public var parallelBatchRecords = 2_000
         public var threads = 2
@@ -28,6 +31,7 @@ public final class CodingService: Sendable {
     let models: ModelCache
     let codingLog: CodingLog
     let counters: ServiceCounters
+    let keys: KeyCache
 
     public init(store: Store, metrics: Metrics = Metrics(), options: Options = Options()) {
         self.store = store
@@ -36,6 +40,7 @@ public final class CodingService: Sendable {
         models = ModelCache(store: store, checkSeconds: options.modelCheckSeconds, threads: options.threads)
         codingLog = CodingLog(store: store)
         counters = ServiceCounters(metrics: metrics, store: store)
+        keys = KeyCache(seconds: options.keyCheckSeconds)
     }
 
     /// Every route of the service.

@@ -59,7 +59,9 @@ extension JSONValue {
         for _ in 0..<indent { out.append(contentsOf: [0x20, 0x20]) }
     }
 
-    static func writeNumber(_ x: Double, to out: inout [UInt8]) {
+    /// Appends a number as JSON, as `serialized()` writes it: for writers that stream JSON without
+    /// building a `JSONValue` first (a service answering thousands of records).
+    public static func writeNumber(_ x: Double, to out: inout [UInt8]) {
         if !x.isFinite {
             out.append(contentsOf: "null".utf8)
         } else if x == 0 {
@@ -73,7 +75,8 @@ extension JSONValue {
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
-    static func writeString(_ s: String, to out: inout [UInt8]) {
+    /// Appends a string as a JSON string literal, escaped as `serialized()` escapes it.
+    public static func writeString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for b in s.utf8 {
             switch b {
