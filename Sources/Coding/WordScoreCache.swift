@@ -148,7 +148,7 @@ final class CachedScorer {
     private var wordScores: [Float] = []
     private var characterScores: [Float] = []
     private var duplicates: [(row: Int32, count: Int32, sum: Float, squares: Float)] = []
-    private var rowCounter = SmallRowCounter()
+    private let rowCounter = SmallRowCounter()
 
     init(model: CodingModel, capacity: Int = 1 << 16) {
         self.model = model
@@ -231,10 +231,7 @@ final class CachedScorer {
         characterScores.append(contentsOf: repeatElement(0, count: k))
         var wordSquares: Float = 0
         var characterSquares: Float = 0
-        // Worked on as a local (moved out and back), so that its arrays are mutated in place.
-        var counter = SmallRowCounter()
-        swap(&counter, &rowCounter)
-        defer { swap(&counter, &rowCounter) }
+        let counter = rowCounter
 
         linear.weights.withUnsafeBufferPointer { w in
             wordScores.withUnsafeMutableBufferPointer { s in
@@ -265,7 +262,7 @@ final class CachedScorer {
                     VectorKernels.axpy(v, w.baseAddress! + Int(r) * k, s.baseAddress!, k)
                 }
             }
-            characterSquares = characterBlock(w.baseAddress!, k, idf, counter: &counter)
+            characterSquares = characterBlock(w.baseAddress!, k, idf, counter: counter)
         }
 
         let blocks = Float((wordSquares > 0 ? 1 : 0) + (characterSquares > 0 ? 1 : 0))
@@ -278,7 +275,7 @@ final class CachedScorer {
     /// Sums the words' character blocks into `characterScores`, corrects n-grams found in several words,
     /// and returns the block's squared length.
     private func characterBlock(
-        _ w: UnsafePointer<Float>, _ k: Int, _ idf: [Float], counter: inout SmallRowCounter
+        _ w: UnsafePointer<Float>, _ k: Int, _ idf: [Float], counter: SmallRowCounter
     ) -> Float {
         let entries = cache.entries
         let rows = cache.rows
@@ -293,7 +290,8 @@ final class CachedScorer {
             for i in entries[id].rowsStart..<entries[id].rowsEnd { counter.values[counter.slot(rows[i])] += 1 }
         }
         duplicates.removeAll(keepingCapacity: true)
-        if room > tokenEntries.count {
+        // Rows shared between words need two or more words.
+        if tokenEntries.count > 1 {
             for id in tokenEntries {
                 for i in entries[id].rowsStart..<entries[id].rowsEnd {
                     let slot = counter.slot(rows[i])
@@ -333,36 +331,49 @@ final class CachedScorer {
 }
 
 /// Counts rows within one text: a small open-addressing table (a text has a few hundred rows at most)
-/// that stays in the first-level cache, unlike a vocabulary-sized array; emptied in O(1) by a stamp.
-struct SmallRowCounter {
-    private var keys: [Int32] = []
-    private var stamps: [UInt32] = []
-    /// The value kept for each row; the caller decides what it means.
-    var values: [Int32] = []
+/// that stays in the first-level cache, unlike a vocabulary-sized array; emptied in O(1) by a stamp. Its
+/// buffers are raw and owned here, so the hot loops pay no copy-on-write checks.
+final class SmallRowCounter {
+    private var keys = UnsafeMutablePointer<Int32>.allocate(capacity: 0)
+    private var stamps = UnsafeMutablePointer<UInt32>.allocate(capacity: 0)
+    /// The value kept for each slot; the caller decides what it means.
+    private(set) var values = UnsafeMutablePointer<Int32>.allocate(capacity: 0)
+    private var size = 0
     private var mask = 0
     private var stamp: UInt32 = 0
 
+    deinit {
+        keys.deallocate()
+        stamps.deallocate()
+        values.deallocate()
+    }
+
     /// Empties the table, with room for `count` distinct rows.
-    mutating func reset(room count: Int) {
-        if count * 2 > keys.count {
-            var size = 64
-            while size < count * 2 { size <<= 1 }
-            keys = [Int32](repeating: 0, count: size)
-            stamps = [UInt32](repeating: 0, count: size)
-            values = [Int32](repeating: 0, count: size)
-            mask = size - 1
+    func reset(room count: Int) {
+        if count * 2 > size {
+            var newSize = 64
+            while newSize < count * 2 { newSize <<= 1 }
+            keys.deallocate()
+            stamps.deallocate()
+            values.deallocate()
+            keys = .allocate(capacity: newSize)
+            stamps = .allocate(capacity: newSize)
+            stamps.initialize(repeating: 0, count: newSize)
+            values = .allocate(capacity: newSize)
+            size = newSize
+            mask = newSize - 1
             stamp = 0
         }
         stamp &+= 1
         if stamp == 0 {
-            for i in stamps.indices { stamps[i] = 0 }
+            stamps.update(repeating: 0, count: size)
             stamp = 1
         }
     }
 
     /// The slot of `row`, added with value 0 if absent.
     @inline(__always)
-    mutating func slot(_ row: Int32) -> Int {
+    func slot(_ row: Int32) -> Int {
         var i = Int(UInt32(bitPattern: row) &* 0x9E37_79B1 >> 7) & mask
         while stamps[i] == stamp {
             if keys[i] == row { return i }

@@ -59,7 +59,7 @@ struct WordCacheTests {
     }
 
     @Test func rowCounterCountsAndStartsOver() {
-        var counter = SmallRowCounter()
+        let counter = SmallRowCounter()
         let rows: [Int32] = [5, 9, 5, 1_000_000, 9, 5, 63, 127, 191]  // 63/127/191 collide in a 64-slot table
         counter.reset(room: rows.count)
         for r in rows { counter.values[counter.slot(r)] += 1 }
