@@ -258,9 +258,20 @@ public enum CodingTrainer {
 
         // Refit on everything when the validation part came out of the training data.
         if validation == nil && options.refit {
+            // The SVM's refit starts from its fit without the held-out share (same optimum, fewer passes).
+            var warmStart: [Float]?
+            if let dual = fitted.linear?.dual, !dual.isEmpty {
+                let n = tokens.count
+                let part = trainPart.count
+                var start = [Float](repeating: 0, count: classes.count * n)
+                for c in 0..<classes.count {
+                    for (j, i) in trainPart.enumerated() { start[c * n + i] = dual[c * part + j] }
+                }
+                warmStart = start
+            }
             fitted = fit(
                 tokens: tokens, labels: y, classCount: classes.count, algorithm: algorithm, options: options,
-                progress: progress)
+                linearWarmStart: warmStart, progress: progress)
         }
         var counts = [Int](repeating: 0, count: classes.count)
         for label in y { counts[Int(label)] += 1 }
@@ -327,7 +338,7 @@ public enum CodingTrainer {
 
     static func fit(
         tokens: [[String]], labels: [Int32], classCount: Int, algorithm: CodingAlgorithm?,
-        options: CodingTrainingOptions,
+        options: CodingTrainingOptions, linearWarmStart: [Float]? = nil,
         progress: ProgressReporter?
     ) -> Fitted {
         var hashed: [[HashedFeature]] = []
@@ -362,7 +373,7 @@ public enum CodingTrainer {
             linear = LinearSVM(
                 vectors: rows.map { vocabulary.tfidf($0, scratch: &counts) }, labels: labels,
                 featureCount: vocabulary.count,
-                classCount: classCount, parameters: p)
+                classCount: classCount, parameters: p, warmStart: linearWarmStart)
         }
         progress?.advance(by: 1)
         return Fitted(vocabulary: vocabulary, fastText: fastText, linear: linear)

@@ -24,11 +24,19 @@ public struct LinearSVM: Sendable {
     /// Feature-major [features × classes], so one document's score is a few contiguous row reads.
     public private(set) var weights: [Float]
     public private(set) var bias: [Float]
+    /// The dual variables of training, class-major ([classes × records]), for warm-starting a refit on
+    /// more data (`warmStart`); empty for a model read from a file.
+    public private(set) var dual: [Float] = []
 
+    /// `warmStart`: dual variables to start from, class-major [classes × records] (for instance an earlier
+    /// fit's `dual` on a subset, placed at those records' positions, 0 elsewhere). Any non-negative
+    /// values are a feasible start of the dual problem, so the solution is the same optimum; a start near
+    /// it needs fewer passes (the refit after calibration starts from the fit without the held-out share).
     public init(
         vectors: [SparseVector], labels: [Int32], featureCount: Int, classCount: Int, parameters p: Parameters,
-        progress: ProgressReporter? = nil
+        warmStart: [Float]? = nil, progress: ProgressReporter? = nil
     ) {
+        precondition(warmStart == nil || warmStart!.count == classCount * vectors.count, "warm start size")
         self.classCount = classCount
         self.featureCount = featureCount
         var weights = [Float](repeating: 0, count: featureCount * classCount)
@@ -41,110 +49,124 @@ public struct LinearSVM: Sendable {
         let allValues = vectors.flatMap(\.values)
         let qii = vectors.map { v in v.values.reduce(Float(1)) { $0 + $1 * $1 } }  // ‖x‖² + bias²
         let finished = Mutex(0)
-        weights.withUnsafeMutableBufferPointer { weightBuffer in
-            bias.withUnsafeMutableBufferPointer { biasBuffer in
-                let wAll = weightBuffer
-                let bAll = biasBuffer
-                let body = { (c: Int) in
-                    let w = UnsafeMutablePointer<Float>.allocate(capacity: featureCount)
-                    w.initialize(repeating: 0, count: featureCount)
-                    defer { w.deallocate() }
-                    var b: Float = 0
-                    // Per-class working arrays as raw buffers: the inner loop runs ~10⁸ times.
-                    let alpha = UnsafeMutablePointer<Float>.allocate(capacity: n)
-                    alpha.initialize(repeating: 0, count: n)
-                    let order = UnsafeMutablePointer<Int>.allocate(capacity: n)
-                    let y = UnsafeMutablePointer<Float>.allocate(capacity: n)
-                    for i in 0..<n {
-                        order[i] = i
-                        y[i] = labels[i] == Int32(c) ? 1 : -1
-                    }
-                    defer {
-                        alpha.deallocate()
-                        order.deallocate()
-                        y.deallocate()
-                    }
-                    var rng = SeededGenerator(seed: p.seed &+ UInt64(c))
-                    let diag = 1 / (2 * p.c)  // D_ii for the squared hinge
-                    allIndices.withUnsafeBufferPointer { idx in
-                        allValues.withUnsafeBufferPointer { val in
-                            rowStart.withUnsafeBufferPointer { rowStart in
-                                qii.withUnsafeBufferPointer { qii in
-                                    // With shrinking (Hsieh et al. 2008, §3.2, as LIBLINEAR): a record whose
-                                    // multiplier sits at 0 with a gradient beyond last pass's largest projected
-                                    // gradient leaves the active set until the active set converges.
-                                    var active = n
-                                    var pgMaxOld = Float.infinity
-                                    var iteration = 0
-                                    while iteration < p.maxIterations {
-                                        for s in stride(from: active - 1, to: 0, by: -1) {
-                                            let j = rng.int(below: s + 1)
-                                            (order[s], order[j]) = (order[j], order[s])
-                                        }
-                                        var pgMax = -Float.infinity
-                                        var pgMin = Float.infinity
-                                        var s = 0
-                                        while s < active {
-                                            let i = order[s]
-                                            let lo = rowStart[i]
-                                            let hi = rowStart[i + 1]
-                                            var dot = b
-                                            for k in lo..<hi { dot += w[Int(idx[k])] * val[k] }
-                                            let g = y[i] * dot - 1 + diag * alpha[i]
-                                            var pg: Float = 0
-                                            if alpha[i] == 0 {
-                                                if g > pgMaxOld {
-                                                    active -= 1
-                                                    (order[s], order[active]) = (order[active], order[s])
-                                                    continue
+        var dual = [Float](repeating: 0, count: classCount * n)
+        dual.withUnsafeMutableBufferPointer { dualBuffer in
+            weights.withUnsafeMutableBufferPointer { weightBuffer in
+                bias.withUnsafeMutableBufferPointer { biasBuffer in
+                    let wAll = weightBuffer
+                    let bAll = biasBuffer
+                    let dualAll = dualBuffer
+                    let body = { (c: Int) in
+                        let w = UnsafeMutablePointer<Float>.allocate(capacity: featureCount)
+                        w.initialize(repeating: 0, count: featureCount)
+                        defer { w.deallocate() }
+                        var b: Float = 0
+                        // Per-class working arrays as raw buffers: the inner loop runs ~10⁸ times.
+                        let alpha = UnsafeMutablePointer<Float>.allocate(capacity: n)
+                        alpha.initialize(repeating: 0, count: n)
+                        let order = UnsafeMutablePointer<Int>.allocate(capacity: n)
+                        let y = UnsafeMutablePointer<Float>.allocate(capacity: n)
+                        for i in 0..<n {
+                            order[i] = i
+                            y[i] = labels[i] == Int32(c) ? 1 : -1
+                        }
+                        if let warmStart {
+                            // w = Σ αᵢ yᵢ xᵢ (and the bias feature's weight), as the dual start implies.
+                            for i in 0..<n where warmStart[c * n + i] > 0 {
+                                alpha[i] = warmStart[c * n + i]
+                                let step = alpha[i] * y[i]
+                                for k in rowStart[i]..<rowStart[i + 1] { w[Int(allIndices[k])] += step * allValues[k] }
+                                b += step
+                            }
+                        }
+                        defer {
+                            alpha.deallocate()
+                            order.deallocate()
+                            y.deallocate()
+                        }
+                        var rng = SeededGenerator(seed: p.seed &+ UInt64(c))
+                        let diag = 1 / (2 * p.c)  // D_ii for the squared hinge
+                        allIndices.withUnsafeBufferPointer { idx in
+                            allValues.withUnsafeBufferPointer { val in
+                                rowStart.withUnsafeBufferPointer { rowStart in
+                                    qii.withUnsafeBufferPointer { qii in
+                                        // With shrinking (Hsieh et al. 2008, §3.2, as LIBLINEAR): a record whose
+                                        // multiplier sits at 0 with a gradient beyond last pass's largest projected
+                                        // gradient leaves the active set until the active set converges.
+                                        var active = n
+                                        var pgMaxOld = Float.infinity
+                                        var iteration = 0
+                                        while iteration < p.maxIterations {
+                                            for s in stride(from: active - 1, to: 0, by: -1) {
+                                                let j = rng.int(below: s + 1)
+                                                (order[s], order[j]) = (order[j], order[s])
+                                            }
+                                            var pgMax = -Float.infinity
+                                            var pgMin = Float.infinity
+                                            var s = 0
+                                            while s < active {
+                                                let i = order[s]
+                                                let lo = rowStart[i]
+                                                let hi = rowStart[i + 1]
+                                                var dot = b
+                                                for k in lo..<hi { dot += w[Int(idx[k])] * val[k] }
+                                                let g = y[i] * dot - 1 + diag * alpha[i]
+                                                var pg: Float = 0
+                                                if alpha[i] == 0 {
+                                                    if g > pgMaxOld {
+                                                        active -= 1
+                                                        (order[s], order[active]) = (order[active], order[s])
+                                                        continue
+                                                    }
+                                                    if g < 0 { pg = g }
+                                                } else {
+                                                    pg = g
                                                 }
-                                                if g < 0 { pg = g }
-                                            } else {
-                                                pg = g
+                                                pgMax = max(pgMax, pg)
+                                                pgMin = min(pgMin, pg)
+                                                if abs(pg) > 1e-12 {
+                                                    let old = alpha[i]
+                                                    alpha[i] = max(old - g / (qii[i] + diag), 0)
+                                                    let step = (alpha[i] - old) * y[i]
+                                                    for k in lo..<hi { w[Int(idx[k])] += step * val[k] }
+                                                    b += step
+                                                }
+                                                s += 1
                                             }
-                                            pgMax = max(pgMax, pg)
-                                            pgMin = min(pgMin, pg)
-                                            if abs(pg) > 1e-12 {
-                                                let old = alpha[i]
-                                                alpha[i] = max(old - g / (qii[i] + diag), 0)
-                                                let step = (alpha[i] - old) * y[i]
-                                                for k in lo..<hi { w[Int(idx[k])] += step * val[k] }
-                                                b += step
+                                            iteration += 1
+                                            if pgMax - pgMin <= p.tolerance {
+                                                if active == n { break }
+                                                // Converged on the active set: check everything once more.
+                                                active = n
+                                                pgMaxOld = .infinity
+                                                continue
                                             }
-                                            s += 1
+                                            pgMaxOld = pgMax <= 0 ? .infinity : pgMax
                                         }
-                                        iteration += 1
-                                        if pgMax - pgMin <= p.tolerance {
-                                            if active == n { break }
-                                            // Converged on the active set: check everything once more.
-                                            active = n
-                                            pgMaxOld = .infinity
-                                            continue
-                                        }
-                                        pgMaxOld = pgMax <= 0 ? .infinity : pgMax
                                     }
                                 }
                             }
                         }
+                        for j in 0..<featureCount { wAll[j * classCount + c] = w[j] }
+                        bAll[c] = b
+                        for i in 0..<n { dualAll[c * n + i] = alpha[i] }
+                        let done = finished.withLock { count in
+                            count += 1
+                            return count
+                        }
+                        progress?.set(completed: done)
                     }
-                    for j in 0..<featureCount { wAll[j * classCount + c] = w[j] }
-                    bAll[c] = b
-                    let done = finished.withLock { count in
-                        count += 1
-                        return count
-                    }
-                    progress?.set(completed: done)
-                }
-                if p.threads <= 1 {
-                    for c in 0..<classCount { body(c) }
-                } else {
-                    // Classes are independent: spread them over the threads, each class on exactly one.
-                    let threads = min(p.threads, classCount)
-                    DispatchQueue.concurrentPerform(iterations: threads) { t in
-                        var c = t
-                        while c < classCount {
-                            body(c)
-                            c += threads
+                    if p.threads <= 1 {
+                        for c in 0..<classCount { body(c) }
+                    } else {
+                        // Classes are independent: spread them over the threads, each class on exactly one.
+                        let threads = min(p.threads, classCount)
+                        DispatchQueue.concurrentPerform(iterations: threads) { t in
+                            var c = t
+                            while c < classCount {
+                                body(c)
+                                c += threads
+                            }
                         }
                     }
                 }
@@ -152,6 +174,7 @@ public struct LinearSVM: Sendable {
         }
         self.weights = weights
         self.bias = bias
+        self.dual = dual
     }
 
     public init(classCount: Int, featureCount: Int, weights: [Float], bias: [Float]) throws {

@@ -78,6 +78,41 @@ struct ClassifierTests {
         #expect(one.weights == two.weights && one.bias == two.bias)
     }
 
+    /// A warm start changes where the dual coordinate descent begins, not the optimum it reaches: from a
+    /// fit on part of the records (placed at their positions, zeros elsewhere) it reaches the cold start's
+    /// decision values on all records, and from the cold start's own solution it stops after one pass.
+    @Test func svmWarmStartReachesTheSameOptimum() {
+        let (x, y) = Self.plantedProblem(n: 400, features: 40, classes: 3, seed: 5)
+        var p = LinearSVM.Parameters()
+        p.tolerance = 1e-3
+        let cold = LinearSVM(vectors: x, labels: y, featureCount: 40, classCount: 3, parameters: p)
+        let part = Array(0..<300)
+        let partial = LinearSVM(
+            vectors: part.map { x[$0] }, labels: part.map { y[$0] }, featureCount: 40, classCount: 3, parameters: p)
+        #expect(partial.dual.count == 3 * 300)
+        var start = [Float](repeating: 0, count: 3 * 400)
+        for c in 0..<3 { for (j, i) in part.enumerated() { start[c * 400 + i] = partial.dual[c * 300 + j] } }
+        let warm = LinearSVM(
+            vectors: x, labels: y, featureCount: 40, classCount: 3, parameters: p, warmStart: start)
+        var a: [Float] = []
+        var b: [Float] = []
+        var largest: Float = 0
+        for v in x {
+            cold.scores(v, into: &a)
+            warm.scores(v, into: &b)
+            for c in 0..<3 { largest = max(largest, abs(a[c] - b[c])) }
+        }
+        #expect(largest < 0.02, "largest difference in decision values: \(largest)")
+        // Starting at the optimum: the dual barely moves.
+        let again = LinearSVM(
+            vectors: x, labels: y, featureCount: 40, classCount: 3, parameters: p, warmStart: cold.dual)
+        let moved = zip(again.dual, cold.dual).map { abs($0 - $1) }.max() ?? 0
+        #expect(moved < 1e-2, "dual moved by \(moved)")
+        // A cold start is what it always was: no warm start, same model.
+        let coldAgain = LinearSVM(vectors: x, labels: y, featureCount: 40, classCount: 3, parameters: p)
+        #expect(coldAgain.weights == cold.weights)
+    }
+
     @Test func fastTextLearnsAndIsRepeatableWithOneThread() {
         let (x, y) = Self.plantedProblem(n: 600, features: 50, classes: 4, seed: 3)
         let rows = x.map(\.indices)
