@@ -25,3 +25,8 @@ def replace_section(text: str, heading: str, new_section: str) -> str:
     if head and not head.endswith("\n\n"):
         head += "\n"  # a blank line before the heading
     return head + new_section + ("\n" if tail else "") + tail
+
+
+def reproduce(command: str) -> list[str]:
+    """The closing lines of a section: how to run it again."""
+    return ["Reproduce (from the repository root):", "", "```sh", command, "```", ""]

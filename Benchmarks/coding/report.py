@@ -150,12 +150,7 @@ def section(peers: dict, statml: dict | None, command: str) -> str:
                + (f", {statml['total_seconds']:.0f} s for StatML" if statml and statml.get("available") else "")
                + ".")
     out.append("")
-    out.append("Reproduce (from the repository root):")
-    out.append("")
-    out.append("```sh")
-    out.append(command)
-    out.append("```")
-    out.append("")
+    out += results.reproduce(command)
     return "\n".join(out)
 
 

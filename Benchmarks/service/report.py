@@ -164,12 +164,7 @@ def section(work: str) -> str:
                f"(1, 5, 15 min) before: {_la(run['loadavg_start'])}, after: {_la(run['loadavg_end'])}; other work "
                f"shared the machine, so figures vary from run to run. Whole run {run['total_seconds']} s.")
     out.append("")
-    out.append("Reproduce (from the repository root):")
-    out.append("")
-    out.append("```sh")
-    out.append(COMMAND)
-    out.append("```")
-    out.append("")
+    out += results.reproduce(COMMAND)
     return "\n".join(out)
 
 
