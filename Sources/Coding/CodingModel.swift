@@ -76,6 +76,8 @@ public struct CodingModel: Sendable {
     public var classThresholds: [Double?]
     /// Normalised text → class index, for texts coded consistently in the training data.
     public let index: [String: Int32]
+    /// `index` for look-ups on the prediction path.
+    let indexTable: CodingIndexTable
     public let hierarchy: Hierarchy?
     /// Number of training records per class (rebuilds the hierarchical-softmax tree).
     public let classCounts: [Int]
@@ -103,6 +105,7 @@ public struct CodingModel: Sendable {
         self.threshold = threshold
         self.classThresholds = classThresholds
         self.index = index
+        indexTable = CodingIndexTable(index)
         self.hierarchy = hierarchy
         self.classCounts = classCounts
     }
@@ -151,7 +154,7 @@ public final class CodingPredictor {
         guard !normalized.isEmpty else {
             return CodingPrediction(code: "", confidence: 0, auto: false, source: .model, level: nil, candidates: [])
         }
-        if let c = model.index[normalized] {
+        if let c = model.indexTable.find(normalized) {
             let code = model.classes[Int(c)]
             return CodingPrediction(
                 code: code, confidence: 1, auto: true, source: .index, level: level(of: code), candidates: [(code, 1)])

@@ -5,7 +5,8 @@ import Synchronization
 /// Linear support vector machines, one class against the rest, trained by dual coordinate descent for the
 /// L2-regularised squared-hinge loss (Hsieh, Chang, Lin, Keerthi, Sundararajan 2008, "A Dual Coordinate
 /// Descent Method for Large-scale Linear SVM", Algorithm 1; LIBLINEAR's default solver `-s 1`), with a
-/// bias feature of value 1. Classes train independently, so threads give the same result as one.
+/// bias feature of value 1. Classes train independently (eight at a time, `solve`), so threads give the same
+/// result as one.
 public struct LinearSVM: Sendable {
     public struct Parameters: Sendable, Equatable {
         /// Penalty on errors; larger fits the training data more closely.
@@ -50,122 +51,43 @@ public struct LinearSVM: Sendable {
         let qii = vectors.map { v in v.values.reduce(Float(1)) { $0 + $1 * $1 } }  // ‖x‖² + bias²
         let finished = Mutex(0)
         var dual = [Float](repeating: 0, count: classCount * n)
+        let blocks = (classCount + LinearSVM.lanes - 1) / LinearSVM.lanes
         dual.withUnsafeMutableBufferPointer { dualBuffer in
             weights.withUnsafeMutableBufferPointer { weightBuffer in
                 bias.withUnsafeMutableBufferPointer { biasBuffer in
-                    let wAll = weightBuffer
-                    let bAll = biasBuffer
-                    let dualAll = dualBuffer
-                    let body = { (c: Int) in
-                        let w = UnsafeMutablePointer<Float>.allocate(capacity: featureCount)
-                        w.initialize(repeating: 0, count: featureCount)
-                        defer { w.deallocate() }
-                        var b: Float = 0
-                        // Per-class working arrays as raw buffers: the inner loop runs ~10⁸ times.
-                        let alpha = UnsafeMutablePointer<Float>.allocate(capacity: n)
-                        alpha.initialize(repeating: 0, count: n)
-                        let order = UnsafeMutablePointer<Int>.allocate(capacity: n)
-                        let y = UnsafeMutablePointer<Float>.allocate(capacity: n)
-                        for i in 0..<n {
-                            order[i] = i
-                            y[i] = labels[i] == Int32(c) ? 1 : -1
-                        }
-                        if let warmStart {
-                            // w = Σ αᵢ yᵢ xᵢ (and the bias feature's weight), as the dual start implies.
-                            for i in 0..<n where warmStart[c * n + i] > 0 {
-                                alpha[i] = warmStart[c * n + i]
-                                let step = alpha[i] * y[i]
-                                for k in rowStart[i]..<rowStart[i + 1] { w[Int(allIndices[k])] += step * allValues[k] }
-                                b += step
-                            }
-                        }
-                        defer {
-                            alpha.deallocate()
-                            order.deallocate()
-                            y.deallocate()
-                        }
-                        var rng = SeededGenerator(seed: p.seed &+ UInt64(c))
-                        let diag = 1 / (2 * p.c)  // D_ii for the squared hinge
-                        allIndices.withUnsafeBufferPointer { idx in
-                            allValues.withUnsafeBufferPointer { val in
-                                rowStart.withUnsafeBufferPointer { rowStart in
-                                    qii.withUnsafeBufferPointer { qii in
-                                        // With shrinking (Hsieh et al. 2008, §3.2, as LIBLINEAR): a record whose
-                                        // multiplier sits at 0 with a gradient beyond last pass's largest projected
-                                        // gradient leaves the active set until the active set converges.
-                                        var active = n
-                                        var pgMaxOld = Float.infinity
-                                        var iteration = 0
-                                        while iteration < p.maxIterations {
-                                            for s in stride(from: active - 1, to: 0, by: -1) {
-                                                let j = rng.int(below: s + 1)
-                                                (order[s], order[j]) = (order[j], order[s])
+                    let (wAll, bAll, dualAll) = (weightBuffer, biasBuffer, dualBuffer)
+                    allIndices.withUnsafeBufferPointer { idx in
+                        allValues.withUnsafeBufferPointer { val in
+                            rowStart.withUnsafeBufferPointer { rowStart in
+                                qii.withUnsafeBufferPointer { qii in
+                                    let data = Data(idx: idx, val: val, rowStart: rowStart, qii: qii, labels: labels)
+                                    let body = { (block: Int) in
+                                        let first = block * LinearSVM.lanes
+                                        let width = min(LinearSVM.lanes, classCount - first)
+                                        LinearSVM.solve(
+                                            classes: first..<(first + width), data: data, featureCount: featureCount,
+                                            classCount: classCount, parameters: p, warmStart: warmStart,
+                                            weights: wAll, bias: bAll, dual: dualAll)
+                                        let done = finished.withLock { count in
+                                            count += width
+                                            return count
+                                        }
+                                        progress?.set(completed: done)
+                                    }
+                                    if p.threads <= 1 {
+                                        for block in 0..<blocks { body(block) }
+                                    } else {
+                                        // Blocks are independent: spread them over the threads, each on exactly one.
+                                        let threads = min(p.threads, blocks)
+                                        DispatchQueue.concurrentPerform(iterations: threads) { t in
+                                            var block = t
+                                            while block < blocks {
+                                                body(block)
+                                                block += threads
                                             }
-                                            var pgMax = -Float.infinity
-                                            var pgMin = Float.infinity
-                                            var s = 0
-                                            while s < active {
-                                                let i = order[s]
-                                                let lo = rowStart[i]
-                                                let hi = rowStart[i + 1]
-                                                var dot = b
-                                                for k in lo..<hi { dot += w[Int(idx[k])] * val[k] }
-                                                let g = y[i] * dot - 1 + diag * alpha[i]
-                                                var pg: Float = 0
-                                                if alpha[i] == 0 {
-                                                    if g > pgMaxOld {
-                                                        active -= 1
-                                                        (order[s], order[active]) = (order[active], order[s])
-                                                        continue
-                                                    }
-                                                    if g < 0 { pg = g }
-                                                } else {
-                                                    pg = g
-                                                }
-                                                pgMax = max(pgMax, pg)
-                                                pgMin = min(pgMin, pg)
-                                                if abs(pg) > 1e-12 {
-                                                    let old = alpha[i]
-                                                    alpha[i] = max(old - g / (qii[i] + diag), 0)
-                                                    let step = (alpha[i] - old) * y[i]
-                                                    for k in lo..<hi { w[Int(idx[k])] += step * val[k] }
-                                                    b += step
-                                                }
-                                                s += 1
-                                            }
-                                            iteration += 1
-                                            if pgMax - pgMin <= p.tolerance {
-                                                if active == n { break }
-                                                // Converged on the active set: check everything once more.
-                                                active = n
-                                                pgMaxOld = .infinity
-                                                continue
-                                            }
-                                            pgMaxOld = pgMax <= 0 ? .infinity : pgMax
                                         }
                                     }
                                 }
-                            }
-                        }
-                        for j in 0..<featureCount { wAll[j * classCount + c] = w[j] }
-                        bAll[c] = b
-                        for i in 0..<n { dualAll[c * n + i] = alpha[i] }
-                        let done = finished.withLock { count in
-                            count += 1
-                            return count
-                        }
-                        progress?.set(completed: done)
-                    }
-                    if p.threads <= 1 {
-                        for c in 0..<classCount { body(c) }
-                    } else {
-                        // Classes are independent: spread them over the threads, each class on exactly one.
-                        let threads = min(p.threads, classCount)
-                        DispatchQueue.concurrentPerform(iterations: threads) { t in
-                            var c = t
-                            while c < classCount {
-                                body(c)
-                                c += threads
                             }
                         }
                     }
@@ -175,6 +97,120 @@ public struct LinearSVM: Sendable {
         self.weights = weights
         self.bias = bias
         self.dual = dual
+    }
+
+    /// Classes solved together: eight, one per lane of a `SIMD8<Float>`.
+    static let lanes = 8
+    typealias Lanes = SIMD8<Float>
+
+    /// The training records in compressed sparse rows, with ‖x‖² + 1 (the bias feature) per record.
+    struct Data {
+        let idx: UnsafeBufferPointer<Int32>
+        let val: UnsafeBufferPointer<Float>
+        let rowStart: UnsafeBufferPointer<Int>
+        let qii: UnsafeBufferPointer<Float>
+        let labels: [Int32]
+    }
+
+    /// Dual coordinate descent (Hsieh et al. 2008, Algorithm 1, without shrinking) for up to eight classes
+    /// at once, one per SIMD lane: the classes' weights are interleaved feature by feature, so that a
+    /// record's indices and values are read once for all eight dot products and updates, and each weight
+    /// read is one 32-byte load. Each class is its own problem with its own multipliers and its own
+    /// stopping test (projected gradient spread ≤ tolerance over a pass, as LIBLINEAR); a class that has
+    /// converged is frozen while the others go on. The visiting order is one shuffle per pass for the block.
+    /// Writes the classes' columns of `weights` (feature-major) and `bias`, and their rows of `dual`.
+    static func solve(
+        classes: Range<Int>, data: Data, featureCount: Int, classCount: Int, parameters p: Parameters,
+        warmStart: [Float]?, weights: UnsafeMutableBufferPointer<Float>, bias: UnsafeMutableBufferPointer<Float>,
+        dual: UnsafeMutableBufferPointer<Float>
+    ) {
+        let n = data.qii.count
+        let width = classes.count
+        let w = UnsafeMutablePointer<Lanes>.allocate(capacity: max(featureCount, 1))
+        w.initialize(repeating: .zero, count: max(featureCount, 1))
+        let alpha = UnsafeMutablePointer<Lanes>.allocate(capacity: max(n, 1))
+        alpha.initialize(repeating: .zero, count: max(n, 1))
+        let y = UnsafeMutablePointer<Lanes>.allocate(capacity: max(n, 1))
+        let order = UnsafeMutablePointer<Int>.allocate(capacity: max(n, 1))
+        defer {
+            w.deallocate()
+            alpha.deallocate()
+            y.deallocate()
+            order.deallocate()
+        }
+        var b = Lanes.zero
+        // Lanes past the last class: label -1 everywhere, frozen from the start, never updated.
+        var frozen = SIMDMask<SIMD8<Int32>>(repeating: false)
+        for lane in width..<lanes { frozen[lane] = true }
+        for i in 0..<n {
+            order[i] = i
+            var yi = Lanes(repeating: -1)
+            for lane in 0..<width where data.labels[i] == Int32(classes.lowerBound + lane) { yi[lane] = 1 }
+            y[i] = yi
+        }
+        if let warmStart {
+            // w = Σ αᵢ yᵢ xᵢ (and the bias feature's weight), as the dual start implies.
+            for i in 0..<n {
+                var a = Lanes.zero
+                for lane in 0..<width { a[lane] = max(0, warmStart[(classes.lowerBound + lane) * n + i]) }
+                guard a != .zero else { continue }
+                alpha[i] = a
+                let step = a * y[i]
+                for k in data.rowStart[i]..<data.rowStart[i + 1] { w[Int(data.idx[k])] += step * data.val[k] }
+                b += step
+            }
+        }
+        var rng = SeededGenerator(seed: p.seed &+ UInt64(classes.lowerBound))
+        let diag = 1 / (2 * p.c)  // D_ii for the squared hinge
+        let idx = data.idx
+        let val = data.val
+        var iteration = 0
+        while iteration < p.maxIterations && !all(frozen) {
+            for s in stride(from: n - 1, to: 0, by: -1) {
+                let j = rng.int(below: s + 1)
+                (order[s], order[j]) = (order[j], order[s])
+            }
+            var pgMax = Lanes(repeating: -.infinity)
+            var pgMin = Lanes(repeating: .infinity)
+            for s in 0..<n {
+                let i = order[s]
+                let lo = data.rowStart[i]
+                let hi = data.rowStart[i + 1]
+                // Two running sums, so that consecutive additions overlap instead of waiting on each other.
+                var dot = b
+                var dot2 = Lanes.zero
+                var k = lo
+                while k + 2 <= hi {
+                    dot += w[Int(idx[k])] * val[k]
+                    dot2 += w[Int(idx[k + 1])] * val[k + 1]
+                    k += 2
+                }
+                if k < hi { dot += w[Int(idx[k])] * val[k] }
+                dot += dot2
+                let a = alpha[i]
+                let g = y[i] * dot - 1 + diag * a
+                // Projected gradient: at the bound α = 0 only a descent below 0 counts.
+                let pg = g.replacing(with: pointwiseMin(g, .zero), where: a .== .zero)
+                pgMax = pointwiseMax(pgMax, pg)
+                pgMin = pointwiseMin(pgMin, pg)
+                let moving = .!frozen .& (pg .> 1e-12 .| pg .< -1e-12)
+                guard any(moving) else { continue }
+                let newAlpha = pointwiseMax(a - g / (data.qii[i] + diag), .zero)
+                let delta = (newAlpha - a).replacing(with: 0, where: .!moving)
+                alpha[i] = a + delta
+                let step = delta * y[i]
+                for k in lo..<hi { w[Int(idx[k])] += step * val[k] }
+                b += step
+            }
+            iteration += 1
+            frozen = frozen .| (pgMax - pgMin .<= Lanes(repeating: p.tolerance))
+        }
+        for lane in 0..<width {
+            let c = classes.lowerBound + lane
+            for j in 0..<featureCount { weights[j * classCount + c] = w[j][lane] }
+            bias[c] = b[lane]
+            for i in 0..<n { dual[c * n + i] = alpha[i][lane] }
+        }
     }
 
     public init(classCount: Int, featureCount: Int, weights: [Float], bias: [Float]) throws {

@@ -41,12 +41,18 @@ final class WordScoreCache {
     private(set) var characterSquares: [Float] = []
     /// Per entry, `dimension` floats: the sum of the fastText input rows of the word and its n-grams.
     private(set) var fastTextSums: [Float] = []
+    /// Pairs of entries → their shared character n-gram rows (`sharedRows`).
+    private var pairTable: FeatureTable
+    private var pairRanges: [(start: Int32, end: Int32)] = []
+    private(set) var pairRows: [Int32] = []
+    private(set) var pairCounts: [(first: Int32, second: Int32)] = []
 
     init(classCount: Int, dimension: Int, capacity: Int) {
         self.classCount = classCount
         self.dimension = dimension
         self.capacity = capacity
         table = FeatureTable(capacity: min(capacity, 4096))
+        pairTable = FeatureTable(capacity: min(4 * capacity, 4096))
     }
 
     @inline(__always)
@@ -59,10 +65,11 @@ final class WordScoreCache {
         linear: LinearSVM?, fastText: FastTextClassifier?
     ) -> Int {
         let start = rows.count
-        // Distinct rows with their counts: a word has a few dozen n-grams, so a linear scan is cheapest.
-        for r in characterRows {
-            if let k = rows[start...].firstIndex(of: r) {
-                rowCounts[k] += 1
+        // Distinct rows with their counts, in increasing row order (so that two words' shared rows are
+        // found by one merge, `sharedRows`).
+        for r in characterRows.sorted() {
+            if rows.count > start, rows[rows.count - 1] == r {
+                rowCounts[rowCounts.count - 1] += 1
             } else {
                 rows.append(r)
                 rowCounts.append(1)
@@ -119,13 +126,53 @@ final class WordScoreCache {
     @inline(__always)
     static func sublinear(_ count: Int32) -> Float { count == 1 ? 1 : 1 + logf(Float(count)) }
 
-    /// Empties the cache if `words` more entries would take it past its capacity.
-    func makeRoom(for words: Int) {
-        if entries.count + words > capacity { flush() }
+    /// Empties the cache if `words` more entries, or `pairs` more word pairs, would take it past its
+    /// capacity (pairs may be four times as many as words).
+    func makeRoom(for words: Int, pairs: Int = 0) {
+        if entries.count + words > capacity || pairRanges.count + pairs > 4 * capacity { flush() }
+    }
+
+    /// The character n-gram rows that the words of entries `a` and `b` (`a <= b`) have in common, as a
+    /// range of `pairRows` (with each word's count of the row in `pairCounts`), from a merge of their
+    /// sorted rows the first time the pair is seen. `a == b` (a word twice in a text) gives all its rows.
+    func sharedRows(_ a: Int, _ b: Int) -> Range<Int> {
+        // splitmix64's finaliser, a bijection: pair keys are distinct and spread over the table's slots.
+        var key = UInt64(a) << 32 | UInt64(b)
+        key = (key ^ (key >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        key = (key ^ (key >> 27)) &* 0x94d0_49bb_1331_11eb
+        key ^= key >> 31
+        if let p = pairTable.find(key) {
+            let r = pairRanges[Int(p)]
+            return Int(r.start)..<Int(r.end)
+        }
+        let start = pairRows.count
+        var i = entries[a].rowsStart
+        var j = entries[b].rowsStart
+        let endA = entries[a].rowsEnd
+        let endB = entries[b].rowsEnd
+        while i < endA && j < endB {
+            if rows[i] < rows[j] {
+                i += 1
+            } else if rows[i] > rows[j] {
+                j += 1
+            } else {
+                pairRows.append(rows[i])
+                pairCounts.append((rowCounts[i], rowCounts[j]))
+                i += 1
+                j += 1
+            }
+        }
+        pairTable.insert(key, value: Int32(pairRanges.count))
+        pairRanges.append((Int32(start), Int32(pairRows.count)))
+        return start..<pairRows.count
     }
 
     private func flush() {
         table = FeatureTable(capacity: min(capacity, 4096))
+        pairTable = FeatureTable(capacity: min(4 * capacity, 4096))
+        pairRanges.removeAll(keepingCapacity: true)
+        pairRows.removeAll(keepingCapacity: true)
+        pairCounts.removeAll(keepingCapacity: true)
         entries.removeAll(keepingCapacity: true)
         rows.removeAll(keepingCapacity: true)
         rowCounts.removeAll(keepingCapacity: true)
@@ -147,7 +194,15 @@ final class CachedScorer {
     private var hidden: [Float] = []
     private var wordScores: [Float] = []
     private var characterScores: [Float] = []
-    private var duplicates: [(row: Int32, count: Int32, sum: Float, squares: Float)] = []
+    /// Rows in several words of the text: their total count, and the sums of the words' separate
+    /// sublinear tf and its square (and, on the pair path, which tokens were added, as bits).
+    private var duplicates: [(row: Int32, count: Int32, sum: Float, squares: Float, tokens: UInt64)] = []
+    /// Pairs of tokens (i < j) with shared rows: their range in the cache's `pairRows`, and whether token
+    /// i's entry is the pair's first.
+    private var pairSpans: [(i: Int, j: Int, firstIsI: Bool, rows: Range<Int>)] = []
+    /// Up to this many tokens, rows shared between words come from the cached pairs (a text has
+    /// t(t-1)/2 pairs); longer texts count all their rows.
+    static let pairLimit = 12
     private let rowCounter = SmallRowCounter()
 
     init(model: CodingModel, capacity: Int = 1 << 16) {
@@ -169,7 +224,7 @@ final class CachedScorer {
             if let r = vocabulary.index(of: f.hash) { ngramRows.append(r) }
         }
         tokenEntries.removeAll(keepingCapacity: true)
-        cache.makeRoom(for: tokens)
+        cache.makeRoom(for: tokens, pairs: tokens <= CachedScorer.pairLimit ? tokens * (tokens - 1) / 2 : 0)
         for k in 0..<tokens {
             let word = featurizer.wordHash(ofToken: k)
             if let id = cache.find(word) {
@@ -277,39 +332,13 @@ final class CachedScorer {
     private func characterBlock(
         _ w: UnsafePointer<Float>, _ k: Int, _ idf: [Float], counter: SmallRowCounter
     ) -> Float {
-        let entries = cache.entries
-        let rows = cache.rows
-        let rowCounts = cache.rowCounts
-        var squares: Float = 0
-        var room = 0
-        for id in tokenEntries { room += entries[id].rowsEnd - entries[id].rowsStart }
-        counter.reset(room: room)
-        // How many words of the text hold each row; for rows in several, the slot's value then becomes
-        // -(index in `duplicates`) - 1.
-        for id in tokenEntries {
-            for i in entries[id].rowsStart..<entries[id].rowsEnd { counter.values[counter.slot(rows[i])] += 1 }
-        }
         duplicates.removeAll(keepingCapacity: true)
-        // Rows shared between words need two or more words.
-        if tokenEntries.count > 1 {
-            for id in tokenEntries {
-                for i in entries[id].rowsStart..<entries[id].rowsEnd {
-                    let slot = counter.slot(rows[i])
-                    let seen = counter.values[slot]
-                    if seen == 1 { continue }
-                    let g = WordScoreCache.sublinear(rowCounts[i])
-                    if seen > 1 {
-                        counter.values[slot] = -Int32(duplicates.count) - 1
-                        duplicates.append((rows[i], rowCounts[i], g, g * g))
-                    } else {
-                        let d = Int(-seen - 1)
-                        duplicates[d].count += rowCounts[i]
-                        duplicates[d].sum += g
-                        duplicates[d].squares += g * g
-                    }
-                }
-            }
+        if tokenEntries.count > CachedScorer.pairLimit {
+            countDuplicates(counter: counter)
+        } else if tokenEntries.count > 1 {
+            duplicatesFromPairs(counter: counter)
         }
+        var squares: Float = 0
         let cachedSquares = cache.characterSquares
         characterScores.withUnsafeMutableBufferPointer { s in
             cache.characterScores.withUnsafeBufferPointer { sums in
@@ -327,6 +356,86 @@ final class CachedScorer {
             }
         }
         return squares
+    }
+
+    /// `duplicates` from the cached shared rows of each pair of the text's words (few tokens).
+    private func duplicatesFromPairs(counter: SmallRowCounter) {
+        let t = tokenEntries.count
+        pairSpans.removeAll(keepingCapacity: true)
+        var room = 0
+        for i in 0..<t {
+            for j in (i + 1)..<t {
+                let a = tokenEntries[i]
+                let b = tokenEntries[j]
+                let shared = a <= b ? cache.sharedRows(a, b) : cache.sharedRows(b, a)
+                if !shared.isEmpty {
+                    pairSpans.append((i, j, a <= b, shared))
+                    room += shared.count
+                }
+            }
+        }
+        guard room > 0 else { return }
+        // Slot value: 1 + the row's index in `duplicates`. Each token adds its count of a row once.
+        counter.reset(room: room)
+        let pairRows = cache.pairRows
+        let pairCounts = cache.pairCounts
+        for span in pairSpans {
+            for k in span.rows {
+                let slot = counter.slot(pairRows[k])
+                if counter.values[slot] == 0 {
+                    duplicates.append((pairRows[k], 0, 0, 0, 0))
+                    counter.values[slot] = Int32(duplicates.count)
+                }
+                let d = Int(counter.values[slot]) - 1
+                let counts = pairCounts[k]
+                add(token: span.i, count: span.firstIsI ? counts.first : counts.second, to: d)
+                add(token: span.j, count: span.firstIsI ? counts.second : counts.first, to: d)
+            }
+        }
+    }
+
+    /// Adds one token's count of a shared row to `duplicates[d]`, unless that token is already in.
+    @inline(__always)
+    private func add(token: Int, count: Int32, to d: Int) {
+        let bit: UInt64 = 1 << UInt64(token)
+        guard duplicates[d].tokens & bit == 0 else { return }
+        let g = WordScoreCache.sublinear(count)
+        duplicates[d].tokens |= bit
+        duplicates[d].count += count
+        duplicates[d].sum += g
+        duplicates[d].squares += g * g
+    }
+
+    /// `duplicates` by counting every row of every word of the text (many tokens).
+    private func countDuplicates(counter: SmallRowCounter) {
+        let entries = cache.entries
+        let rows = cache.rows
+        let rowCounts = cache.rowCounts
+        var room = 0
+        for id in tokenEntries { room += entries[id].rowsEnd - entries[id].rowsStart }
+        counter.reset(room: room)
+        // How many words of the text hold each row; for rows in several, the slot's value then becomes
+        // -(index in `duplicates`) - 1.
+        for id in tokenEntries {
+            for i in entries[id].rowsStart..<entries[id].rowsEnd { counter.values[counter.slot(rows[i])] += 1 }
+        }
+        for id in tokenEntries {
+            for i in entries[id].rowsStart..<entries[id].rowsEnd {
+                let slot = counter.slot(rows[i])
+                let seen = counter.values[slot]
+                if seen == 1 { continue }
+                let g = WordScoreCache.sublinear(rowCounts[i])
+                if seen > 1 {
+                    counter.values[slot] = -Int32(duplicates.count) - 1
+                    duplicates.append((rows[i], rowCounts[i], g, g * g, 0))
+                } else {
+                    let d = Int(-seen - 1)
+                    duplicates[d].count += rowCounts[i]
+                    duplicates[d].sum += g
+                    duplicates[d].squares += g * g
+                }
+            }
+        }
     }
 }
 

@@ -25,6 +25,10 @@ struct WordCacheTests {
     static let awkward = [
         "mleko mleko 1l", "ser serek sery serowy", "aaaa aaa aa a", "jogurt jogurt jogurt naturalny",
         "qqqq zzzz xxxx", "żółć gęślą jaźń", "Молоко 3,2%", "", "   ", "1l 1l 500g", "sok sok sok sok sok sok",
+        // Three words sharing n-grams, a repeat among them, and texts past `CachedScorer.pairLimit` tokens
+        // (the other way of finding shared n-grams).
+        "serek ser serek sery", "mleko jogurt mleko kefir jogurt mleko",
+        "a b c d e f g h i j k l m n o p ser serek", "mleko " + String(repeating: "ser serek ", count: 8),
     ]
 
     static func texts() -> [String] {
