@@ -48,13 +48,10 @@ public struct TemperatureScaling: Sendable, Equatable {
 
     /// softmax(s / T), in place.
     public func probabilities(_ scores: inout [Float]) {
-        let m = scores.max() ?? 0
-        var z: Float = 0
-        for i in scores.indices {
-            scores[i] = expf((scores[i] - m) / temperature)
-            z += scores[i]
+        let t = temperature
+        scores.withUnsafeMutableBufferPointer { s in
+            if let base = s.baseAddress { VectorKernels.softmax(base, s.count, temperature: t) }
         }
-        for i in scores.indices { scores[i] /= z }
     }
 
     /// Turns probabilities back into log scores and rescales them: for calibrating an already-normalised model.
