@@ -12,7 +12,9 @@ import Text
 public enum CodingModelFile {
     public static let magic = Array("STATMLMD".utf8)
     /// Bumped whenever the layout or the meaning of a field changes; readers refuse newer formats.
-    public static let formatVersion: UInt32 = 1
+    /// 2: position features (`features.head_features`, array `vocabulary.head`), which a format-1 reader
+    /// would silently drop. Format-1 files read as models without them.
+    public static let formatVersion: UInt32 = 2
 
     public static func write(_ model: CodingModel, to path: String) throws {
         let sink = try ByteSink(path: path)
@@ -30,6 +32,9 @@ public enum CodingModelFile {
         arrays.append(
             ("vocabulary.hashes", "u64", model.vocabulary.hashes.map { $0.littleEndian }.withUnsafeBytes { Array($0) }))
         arrays.append(("vocabulary.character", "u8", model.vocabulary.isCharacter.map { $0 ? 1 : 0 }))
+        if model.features.headFeatures {
+            arrays.append(("vocabulary.head", "u8", model.vocabulary.isHead.map { $0 ? 1 : 0 }))
+        }
         if let ft = model.fastText {
             add("fasttext.input", ft.input)
             add("fasttext.output", ft.output)
@@ -63,6 +68,7 @@ public enum CodingModelFile {
             "word_ngrams": .number(Double(model.features.wordNgrams)),
             "min_char_n": .number(Double(model.features.minCharN)),
             "max_char_n": .number(Double(model.features.maxCharN)),
+            "head_features": .bool(model.features.headFeatures),
         ]
         header["calibration"] = [
             "fasttext_temperature": .number(Double(model.fastTextCalibration.temperature)),
@@ -158,7 +164,8 @@ public enum CodingModelFile {
         else { throw corrupt("the vocabulary is missing") }
         let hashes = hashRaw.withUnsafeBytes { Array($0.bindMemory(to: UInt64.self)).map { UInt64(littleEndian: $0) } }
         let vocabulary = try FeatureVocabulary(
-            hashes: hashes, isCharacter: charRaw.map { $0 != 0 }, idf: floats("vocabulary.idf"))
+            hashes: hashes, isCharacter: charRaw.map { $0 != 0 }, isHead: arrays["vocabulary.head"].map { $0.map { $0 != 0 } },
+            idf: floats("vocabulary.idf"))
 
         let normalizerJSON = header["normalizer"]
         let normalizer = TextNormalizer(
@@ -168,7 +175,8 @@ public enum CodingModelFile {
         let features = FeatureSpec(
             wordNgrams: Int(try number(featuresJSON?["word_ngrams"], "word_ngrams")),
             minCharN: Int(try number(featuresJSON?["min_char_n"], "min_char_n")),
-            maxCharN: Int(try number(featuresJSON?["max_char_n"], "max_char_n")))
+            maxCharN: Int(try number(featuresJSON?["max_char_n"], "max_char_n")),
+            headFeatures: featuresJSON?["head_features"]?.boolValue ?? false)
 
         var fastText: FastTextClassifier?
         if algorithm != .linear {

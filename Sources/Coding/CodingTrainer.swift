@@ -70,9 +70,12 @@ public struct CodingTrainingOptions: Sendable {
     public var seed: UInt64 = 1
     public var threads = 1
     public var normalizer = TextNormalizer()
-    public var features = FeatureSpec()
+    public var features = FeatureSpec(headFeatures: true)
     public var fastText = FastTextClassifier.Parameters()
     public var linear = LinearSVM.Parameters()
+    /// Weight of the multinomial naive Bayes model pooled with the SVM in the linear model (0: SVM alone);
+    /// see `NaiveBayes`.
+    public var naiveBayesWeight: Float = 0.5
     /// Features seen in fewer training records than this are dropped.
     public var minCount = 1
     /// Share of each class held out for calibration when no validation file is given.
@@ -166,19 +169,33 @@ public enum CodingTrainer {
         let labelled = validLabels.indices.filter { validLabels[$0] != nil }
         let known = labelled.map { Int32(validLabels[$0]!) }
 
+        // The linear model: the SVM's decision values, pooled with naive Bayes' log-posteriors when there is
+        // one, each scaled by its own temperature on the held-out share (the pooled score is linear in the
+        // features, so the two fold into one weight matrix after the refit: `NaiveBayes.pool`).
+        var linearOutputs = outputs.linear
+        var pooling: (svm: Float, naiveBayes: Float)?
+        if let svmScores = outputs.linear, let nbScores = outputs.naiveBayes {
+            let t = (
+                svm: TemperatureScaling(scores: labelled.map { svmScores[$0] }, labels: known).temperature,
+                naiveBayes: TemperatureScaling(scores: labelled.map { nbScores[$0] }, labels: known).temperature
+            )
+            let w = options.naiveBayesWeight
+            linearOutputs = zip(svmScores, nbScores).map { s, b in zip(s, b).map { $0 / t.svm + w * $1 / t.naiveBayes } }
+            pooling = t
+        }
         let fastTextCalibration =
             outputs.fastText.map { ft in
                 TemperatureScaling(scores: labelled.map { ft[$0].map { logf(max($0, 1e-30)) } }, labels: known)
             } ?? TemperatureScaling()
         let linearCalibration =
-            outputs.linear.map { lin in TemperatureScaling(scores: labelled.map { lin[$0] }, labels: known) }
+            linearOutputs.map { lin in TemperatureScaling(scores: labelled.map { lin[$0] }, labels: known) }
             ?? TemperatureScaling()
         let ftProbabilities = outputs.fastText?.map { p -> [Float] in
             var q = p
             fastTextCalibration.rescaled(probabilities: &q)
             return q
         }
-        let linProbabilities = outputs.linear?.map { s -> [Float] in
+        let linProbabilities = linearOutputs?.map { s -> [Float] in
             var q = s
             linearCalibration.probabilities(&q)
             return q
@@ -273,6 +290,11 @@ public enum CodingTrainer {
                 tokens: tokens, labels: y, classCount: classes.count, algorithm: algorithm, options: options,
                 linearWarmStart: warmStart, progress: progress)
         }
+        if let t = pooling, let svm = fitted.linear, let naiveBayes = fitted.naiveBayes {
+            fitted.linear = NaiveBayes.pool(
+                svm: svm, svmTemperature: t.svm, naiveBayes: naiveBayes, naiveBayesTemperature: t.naiveBayes,
+                weight: options.naiveBayesWeight)
+        }
         var counts = [Int](repeating: 0, count: classes.count)
         for label in y { counts[Int(label)] += 1 }
 
@@ -308,13 +330,18 @@ public enum CodingTrainer {
         var vocabulary: FeatureVocabulary
         var fastText: FastTextClassifier?
         var linear: LinearSVM?
+        /// Multinomial naive Bayes on the same TF-IDF vectors, as a linear scorer (log-posterior up to a
+        /// per-record constant).
+        var naiveBayes: LinearSVM?
 
-        /// Raw outputs on validation texts: fastText probabilities and SVM decision values.
+        /// Raw outputs on validation texts: fastText probabilities, SVM decision values and naive Bayes
+        /// log-posteriors.
         func validationOutputs(_ tokens: [[String]], features: FeatureSpec) -> (
-            fastText: [[Float]]?, linear: [[Float]]?
+            fastText: [[Float]]?, linear: [[Float]]?, naiveBayes: [[Float]]?
         ) {
             var ft: [[Float]] = []
             var lin: [[Float]] = []
+            var nb: [[Float]] = []
             var hashed: [HashedFeature] = []
             var rows: [Int32] = []
             var buffer: [Float] = []
@@ -327,12 +354,19 @@ public enum CodingTrainer {
                     fastText.probabilities(rows: rows, into: &buffer)
                     ft.append(buffer)
                 }
-                if let linear {
-                    linear.scores(vocabulary.tfidf(rows, scratch: &counts), into: &buffer)
-                    lin.append(buffer)
+                if linear != nil || naiveBayes != nil {
+                    let x = vocabulary.tfidf(rows, scratch: &counts)
+                    if let linear {
+                        linear.scores(x, into: &buffer)
+                        lin.append(buffer)
+                    }
+                    if let naiveBayes {
+                        naiveBayes.scores(x, into: &buffer)
+                        nb.append(buffer)
+                    }
                 }
             }
-            return (fastText == nil ? nil : ft, linear == nil ? nil : lin)
+            return (fastText == nil ? nil : ft, linear == nil ? nil : lin, naiveBayes == nil ? nil : nb)
         }
     }
 
@@ -358,6 +392,7 @@ public enum CodingTrainer {
         }
         var fastText: FastTextClassifier?
         var linear: LinearSVM?
+        var naiveBayes: LinearSVM?
         if algorithm != .linear {
             var p = options.fastText
             p.seed = options.seed
@@ -370,13 +405,17 @@ public enum CodingTrainer {
             p.seed = options.seed
             p.threads = options.threads
             var counts: [Int32] = []
+            let vectors = rows.map { vocabulary.tfidf($0, scratch: &counts) }
             linear = LinearSVM(
-                vectors: rows.map { vocabulary.tfidf($0, scratch: &counts) }, labels: labels,
-                featureCount: vocabulary.count,
-                classCount: classCount, parameters: p, warmStart: linearWarmStart)
+                vectors: vectors, labels: labels, featureCount: vocabulary.count, classCount: classCount, parameters: p,
+                warmStart: linearWarmStart)
+            if options.naiveBayesWeight > 0 {
+                naiveBayes = NaiveBayes.fit(
+                    vectors: vectors, labels: labels, featureCount: vocabulary.count, classCount: classCount)
+            }
         }
         progress?.advance(by: 1)
-        return Fitted(vocabulary: vocabulary, fastText: fastText, linear: linear)
+        return Fitted(vocabulary: vocabulary, fastText: fastText, linear: linear, naiveBayes: naiveBayes)
     }
 
     /// Drops records without text (a warning names them) and rejects records without a label.

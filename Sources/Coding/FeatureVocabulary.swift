@@ -68,6 +68,8 @@ public struct SparseVector: Sendable, Equatable {
 public struct FeatureVocabulary: Sendable {
     public private(set) var hashes: [UInt64] = []
     public private(set) var isCharacter: [Bool] = []
+    /// Position features (`FeatureSpec.headFeatures`): a third TF-IDF block.
+    public private(set) var isHead: [Bool] = []
     /// Smoothed inverse document frequency, as scikit-learn's `smooth_idf`: ln((1+n)/(1+df)) + 1.
     public private(set) var idf: [Float] = []
     private var table = FeatureTable()
@@ -76,10 +78,12 @@ public struct FeatureVocabulary: Sendable {
 
     /// Builds the vocabulary from training documents, keeping features seen in at least `minCount` documents.
     public init(documents: [[HashedFeature]], minCount: Int = 1) {
-        var df: [UInt64: (count: Int, character: Bool)] = [:]
+        var df: [UInt64: (count: Int, character: Bool, head: Bool)] = [:]
         for doc in documents {
             var seen = Set<UInt64>()
-            for f in doc where seen.insert(f.hash).inserted { df[f.hash, default: (0, f.isCharacterNgram)].count += 1 }
+            for f in doc where seen.insert(f.hash).inserted {
+                df[f.hash, default: (0, f.isCharacterNgram, f.isHead)].count += 1
+            }
         }
         // Sorted by hash so the vocabulary's order does not depend on dictionary iteration order.
         let kept = df.filter { $0.value.count >= minCount }.sorted { $0.key < $1.key }
@@ -88,18 +92,21 @@ public struct FeatureVocabulary: Sendable {
         for (i, entry) in kept.enumerated() {
             hashes.append(entry.key)
             isCharacter.append(entry.value.character)
+            isHead.append(entry.value.head)
             idf.append(logf((1 + n) / (1 + Float(entry.value.count))) + 1)
             table.insert(entry.key, value: Int32(i))
         }
     }
 
-    /// Restores a vocabulary from a model file.
-    public init(hashes: [UInt64], isCharacter: [Bool], idf: [Float]) throws {
-        guard hashes.count == isCharacter.count, hashes.count == idf.count else {
+    /// Restores a vocabulary from a model file (`isHead` nil: a model from before position features).
+    public init(hashes: [UInt64], isCharacter: [Bool], isHead: [Bool]? = nil, idf: [Float]) throws {
+        let isHead = isHead ?? [Bool](repeating: false, count: hashes.count)
+        guard hashes.count == isCharacter.count, hashes.count == idf.count, hashes.count == isHead.count else {
             throw StatMLError(.incompatible, "model file is corrupt: vocabulary arrays differ in length")
         }
         self.hashes = hashes
         self.isCharacter = isCharacter
+        self.isHead = isHead
         self.idf = idf
         table = FeatureTable(capacity: hashes.count)
         for (i, h) in hashes.enumerated() {
@@ -120,10 +127,10 @@ public struct FeatureVocabulary: Sendable {
     }
 
     /// TF-IDF with sublinear term frequency, the word block and the character block each L2-normalised
-    /// and scaled by 1/√2, so the whole vector has unit length (as stacking two scikit-learn
-    /// `TfidfVectorizer(sublinear_tf=True)` outputs would, up to that scale). `otherBlocks`: non-empty
-    /// blocks of the same document computed elsewhere (the predictor's word cache), counted in that scale.
-    public func tfidf(_ rows: [Int32], scratch counts: inout [Int32], otherBlocks: Int = 0) -> SparseVector {
+    /// and scaled by 1/√2, so that together they have unit length (as stacking two scikit-learn
+    /// `TfidfVectorizer(sublinear_tf=True)` outputs would, up to that scale); the position block, when
+    /// there is one, L2-normalised and scaled by `headScale`.
+    public func tfidf(_ rows: [Int32], scratch counts: inout [Int32]) -> SparseVector {
         // `counts` has one zeroed slot per feature; the slots used here are zeroed again before returning,
         // so the counting is linear in the document's length whatever the vocabulary's size.
         if counts.count != count { counts = [Int32](repeating: 0, count: count) }
@@ -138,24 +145,47 @@ public struct FeatureVocabulary: Sendable {
         var values = [Float](repeating: 0, count: indices.count)
         var wordNorm: Float = 0
         var charNorm: Float = 0
+        var headNorm: Float = 0
         counts.withUnsafeMutableBufferPointer { c in
             idf.withUnsafeBufferPointer { idf in
                 isCharacter.withUnsafeBufferPointer { isCharacter in
-                    for (k, r) in indices.enumerated() {
-                        let run = c[Int(r)]
-                        c[Int(r)] = 0
-                        let v = (run == 1 ? 1 : 1 + logf(Float(run))) * idf[Int(r)]
-                        if isCharacter[Int(r)] { charNorm += v * v } else { wordNorm += v * v }
-                        values[k] = v
+                    isHead.withUnsafeBufferPointer { isHead in
+                        for (k, r) in indices.enumerated() {
+                            let run = c[Int(r)]
+                            c[Int(r)] = 0
+                            let v = (run == 1 ? 1 : 1 + logf(Float(run))) * idf[Int(r)]
+                            if isCharacter[Int(r)] {
+                                charNorm += v * v
+                            } else if isHead[Int(r)] {
+                                headNorm += v * v
+                            } else {
+                                wordNorm += v * v
+                            }
+                            values[k] = v
+                        }
+                        let scales = FeatureVocabulary.blockScales(word: wordNorm, character: charNorm, head: headNorm)
+                        for (k, r) in indices.enumerated() {
+                            values[k] *= isCharacter[Int(r)] ? scales.character : isHead[Int(r)] ? scales.head : scales.word
+                        }
                     }
-                    let blocks = Float((wordNorm > 0 ? 1 : 0) + (charNorm > 0 ? 1 : 0) + otherBlocks)
-                    guard blocks > 0 else { return }
-                    let wordScale = wordNorm > 0 ? 1 / (wordNorm.squareRoot() * blocks.squareRoot()) : 0
-                    let charScale = charNorm > 0 ? 1 / (charNorm.squareRoot() * blocks.squareRoot()) : 0
-                    for (k, r) in indices.enumerated() { values[k] *= isCharacter[Int(r)] ? charScale : wordScale }
                 }
             }
         }
         return SparseVector(indices: indices, values: values)
+    }
+
+    /// Weight of the position block against the word and character blocks (which share unit length): half,
+    /// as measured best among 0.3, 0.5, 0.8 and 1 on ECOICOP (scikit-learn study, Benchmarks/RESULTS.md).
+    public static let headScale: Float = 0.5
+
+    /// What each block's raw TF-IDF values are multiplied by, from the blocks' squared lengths: the word and
+    /// character blocks to length 1/√(number of them that are non-empty), the position block to `headScale`.
+    @inline(__always)
+    static func blockScales(word: Float, character: Float, head: Float) -> (word: Float, character: Float, head: Float) {
+        let blocks = Float((word > 0 ? 1 : 0) + (character > 0 ? 1 : 0)).squareRoot()
+        return (
+            word > 0 ? 1 / (word.squareRoot() * blocks) : 0, character > 0 ? 1 / (character.squareRoot() * blocks) : 0,
+            head > 0 ? headScale / head.squareRoot() : 0
+        )
     }
 }

@@ -213,6 +213,16 @@ public struct LinearSVM: Sendable {
         }
     }
 
+    /// A linear scorer from weights computed here (naive Bayes, pooling), whose sizes are right by
+    /// construction.
+    init(classCount: Int, featureCount: Int, computedWeights weights: [Float], bias: [Float]) {
+        precondition(weights.count == classCount * featureCount && bias.count == classCount, "linear model sizes")
+        self.classCount = classCount
+        self.featureCount = featureCount
+        self.weights = weights
+        self.bias = bias
+    }
+
     public init(classCount: Int, featureCount: Int, weights: [Float], bias: [Float]) throws {
         guard weights.count == classCount * featureCount, bias.count == classCount else {
             throw StatMLError(.incompatible, "model file is corrupt: SVM weights have the wrong size")

@@ -188,9 +188,12 @@ final class WordScoreCache {
 final class CachedScorer {
     let model: CodingModel
     private let cache: WordScoreCache
-    /// Cache entry of each token of the current text, and the rows of its word n-grams (n ≥ 2).
+    /// Cache entry of each token of the current text, the rows of its word n-grams (n ≥ 2) and of its
+    /// position features.
     private var tokenEntries: [Int] = []
     private var ngramRows: [Int32] = []
+    private var headRows: [Int32] = []
+    private var headScores: [Float] = []
     private var hidden: [Float] = []
     private var wordScores: [Float] = []
     private var characterScores: [Float] = []
@@ -223,6 +226,10 @@ final class CachedScorer {
         for f in hashed[tokens..<featurizer.wordFeatureCount] {
             if let r = vocabulary.index(of: f.hash) { ngramRows.append(r) }
         }
+        headRows.removeAll(keepingCapacity: true)
+        for f in hashed[featurizer.headFeatureRange] {
+            if let r = vocabulary.index(of: f.hash) { headRows.append(r) }
+        }
         tokenEntries.removeAll(keepingCapacity: true)
         cache.makeRoom(for: tokens, pairs: tokens <= CachedScorer.pairLimit ? tokens * (tokens - 1) / 2 : 0)
         for k in 0..<tokens {
@@ -254,7 +261,7 @@ final class CachedScorer {
     private func fastTextProbabilities(_ fastText: FastTextClassifier, into out: inout [Float]) {
         let d = fastText.dimension
         let entries = cache.entries
-        var n = ngramRows.count
+        var n = ngramRows.count + headRows.count
         for id in tokenEntries { n += entries[id].featureCount }
         guard n > 0 else {
             fastText.probabilities(rows: [], into: &out)
@@ -265,6 +272,7 @@ final class CachedScorer {
         hidden.withUnsafeMutableBufferPointer { h in
             fastText.input.withUnsafeBufferPointer { input in
                 for r in ngramRows { VectorKernels.axpy(1, input.baseAddress! + Int(r) * d, h.baseAddress!, d) }
+                for r in headRows { VectorKernels.axpy(1, input.baseAddress! + Int(r) * d, h.baseAddress!, d) }
             }
             cache.fastTextSums.withUnsafeBufferPointer { sums in
                 for id in tokenEntries { VectorKernels.axpy(1, sums.baseAddress! + id * d, h.baseAddress!, d) }
@@ -284,6 +292,9 @@ final class CachedScorer {
         wordScores.append(contentsOf: repeatElement(0, count: k))
         characterScores.removeAll(keepingCapacity: true)
         characterScores.append(contentsOf: repeatElement(0, count: k))
+        headScores.removeAll(keepingCapacity: true)
+        headScores.append(contentsOf: repeatElement(0, count: k))
+        var headSquares: Float = 0
         var wordSquares: Float = 0
         var characterSquares: Float = 0
         let counter = rowCounter
@@ -318,13 +329,23 @@ final class CachedScorer {
                 }
             }
             characterSquares = characterBlock(w.baseAddress!, k, idf, counter: counter)
+            // Position features: distinct (each has its own tag), tf 1.
+            headScores.withUnsafeMutableBufferPointer { s in
+                for r in headRows {
+                    let v = idf[Int(r)]
+                    headSquares += v * v
+                    VectorKernels.axpy(v, w.baseAddress! + Int(r) * k, s.baseAddress!, k)
+                }
+            }
         }
 
-        let blocks = Float((wordSquares > 0 ? 1 : 0) + (characterSquares > 0 ? 1 : 0))
-        let wordScale = wordSquares > 0 ? 1 / (wordSquares.squareRoot() * blocks.squareRoot()) : 0
-        let characterScale = characterSquares > 0 ? 1 / (characterSquares.squareRoot() * blocks.squareRoot()) : 0
+        let scale = FeatureVocabulary.blockScales(word: wordSquares, character: characterSquares, head: headSquares)
         out.removeAll(keepingCapacity: true)
-        for c in 0..<k { out.append(linear.bias[c] + wordScale * wordScores[c] + characterScale * characterScores[c]) }
+        for c in 0..<k {
+            out.append(
+                linear.bias[c] + scale.word * wordScores[c] + scale.character * characterScores[c] + scale.head
+                    * headScores[c])
+        }
     }
 
     /// Sums the words' character blocks into `characterScores`, corrects n-grams found in several words,

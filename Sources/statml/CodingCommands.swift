@@ -60,6 +60,13 @@ enum CodingCommands {
                 choices: ["softmax", "hs"]),
             .value("svm-c", valueName: "C", help: "linear SVM penalty", default: "1"),
             .value(
+                "nb-weight", valueName: "W",
+                help: "weight of multinomial naive Bayes pooled with the SVM in the linear model (0: SVM alone)",
+                default: "0.5"),
+            .flag(
+                "no-position-features",
+                help: "leave out the features of the first word, first two words and last word as such"),
+            .value(
                 "min-count", valueName: "N", help: "drop features seen in fewer than N training records", default: "1"),
             .value("word-ngrams", valueName: "N", help: "word n-grams up to N", default: "2"),
             .value(
@@ -88,6 +95,11 @@ enum CodingCommands {
             options.fastText.learningRate = Float(try args.double("lr")!)
             options.fastText.loss = FastTextClassifier.Loss(rawValue: args.value("loss")!)!
             options.linear.c = Float(try args.double("svm-c")!)
+            options.naiveBayesWeight = Float(try args.double("nb-weight")!)
+            guard options.naiveBayesWeight >= 0, options.naiveBayesWeight.isFinite else {
+                throw StatMLError.usage("--nb-weight must be 0 or more, got \(args.value("nb-weight")!)")
+            }
+            options.features.headFeatures = !args.flag("no-position-features")
             options.features.wordNgrams = try positive(args, "word-ngrams")
             options.minCount = try positive(args, "min-count")
             let charRange = args.value("char-ngrams")!.split(separator: "-").compactMap { Int($0) }

@@ -74,3 +74,49 @@ struct FeatureHashingTests {
         #expect(out.filter(\.isCharacterNgram).count == 3)
     }
 }
+
+@Suite("Position features")
+struct PositionFeatureTests {
+    static func head(_ tokens: [String], on: Bool = true) -> [HashedFeature] {
+        var out: [HashedFeature] = []
+        FeatureHashing.features(of: tokens, spec: FeatureSpec(headFeatures: on), into: &out)
+        return out.filter(\.isHead)
+    }
+
+    /// First word, first two words (a space between) and last word, each under a tag of its own, so that
+    /// none equals a word or word n-gram feature; one word gives the first and the last; none gives none.
+    @Test func firstFirstTwoAndLastWord() {
+        let tag = { (c: Character) in UInt8(ascii: c.unicodeScalars.first!) }
+        #expect(
+            Self.head(["mleko", "uht", "3.2%"]).map(\.hash) == [
+                FeatureHashing.hash(tag("F"), "mleko".utf8), FeatureHashing.hash(tag("T"), "mleko uht".utf8),
+                FeatureHashing.hash(tag("L"), "3.2%".utf8),
+            ])
+        #expect(
+            Self.head(["ser"]).map(\.hash) == [
+                FeatureHashing.hash(tag("F"), "ser".utf8), FeatureHashing.hash(tag("L"), "ser".utf8),
+            ])
+        #expect(Self.head([]).isEmpty)
+        #expect(Self.head(["mleko", "uht"], on: false).isEmpty)
+        // The other features are the same with and without them.
+        var with: [HashedFeature] = []
+        var without: [HashedFeature] = []
+        FeatureHashing.features(of: ["jogurt", "naturalny", "400g"], spec: FeatureSpec(headFeatures: true), into: &with)
+        FeatureHashing.features(of: ["jogurt", "naturalny", "400g"], spec: FeatureSpec(), into: &without)
+        #expect(with.filter { !$0.isHead } == without)
+        #expect(Set(with.filter(\.isHead).map(\.hash)).isDisjoint(with: without.map(\.hash)))
+    }
+
+    /// The featurizer (fast path for Latin text, general path otherwise) gives the same position features
+    /// as hashing the normalised tokens, and says where they are.
+    @Test func featurizerAgreesAndLocatesThem() {
+        let normalizer = TextNormalizer()
+        let featurizer = TextFeaturizer(normalizer: normalizer)
+        for text in ["Mleko UHT 3,2% 1l", "Молоко 1л", "ser", "  ", "Jogurt naturalny - Bakoma 400 g"] {
+            var fast: [HashedFeature] = []
+            featurizer.features(of: text, spec: FeatureSpec(headFeatures: true), into: &fast)
+            #expect(Array(fast[featurizer.headFeatureRange]) == Self.head(normalizer.tokens(text)), "\(text)")
+            #expect(fast.filter(\.isHead).count == featurizer.headFeatureRange.count, "\(text)")
+        }
+    }
+}
