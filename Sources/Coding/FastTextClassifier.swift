@@ -13,7 +13,10 @@ public struct FastTextClassifier: Sendable {
 
     public struct Parameters: Sendable, Equatable {
         public var dimension = 32
-        public var epochs = 25
+        /// 10: in 5-fold cross-validation on ECOICOP (train+valid) the default model (the best of fastText,
+        /// linear and their ensemble) scored the same with 10 epochs as with 25 (accuracy 0.9305 vs 0.9302,
+        /// coverage at 0.97 precision 0.903 vs 0.904), in 40% of fastText's training time.
+        public var epochs = 10
         public var learningRate: Float = 0.5
         public var loss: Loss = .softmax
         public var seed: UInt64 = 1
