@@ -223,11 +223,7 @@ public enum CodingTrainer {
         if let wanted = options.algorithm {
             chosenIndex = choices.firstIndex { $0.0 == wanted }!
         } else {
-            chosenIndex = report.candidates.indices.max {
-                let a = report.candidates[$0]
-                let b = report.candidates[$1]
-                return a.accuracy != b.accuracy ? a.accuracy < b.accuracy : a.logLoss > b.logLoss
-            }!
+            chosenIndex = CodingTrainer.choose(report.candidates, validationRows: labelled.count)
         }
         let (algorithm, weight, chosen) = choices[chosenIndex]
         report.algorithm = algorithm
@@ -323,6 +319,32 @@ public enum CodingTrainer {
             classCounts: counts)
         report.seconds = monotonicSeconds() - start
         return (model, report)
+    }
+
+    /// The candidate to keep: the most accurate on validation (then the lowest log-loss), except that the
+    /// ensemble, which costs both models' time to train and to run, is kept only when it beats the best
+    /// single model by more than one standard error of the validation accuracy, √(p(1−p)/n) — the
+    /// "one-standard-error rule" (Breiman, Friedman, Olshen, Stone 1984, "Classification and Regression
+    /// Trees", §3.4.3). In 5-fold cross-validation on ECOICOP the ensemble did not beat the linear model
+    /// (accuracy 0.9302 vs 0.9309, coverage at 0.97 precision 0.904 vs 0.904).
+    static func choose(
+        _ candidates: [(algorithm: CodingAlgorithm, accuracy: Double, logLoss: Double)], validationRows n: Int
+    ) -> Int {
+        func best(_ indices: [Int]) -> Int? {
+            indices.max {
+                let a = candidates[$0]
+                let b = candidates[$1]
+                return a.accuracy != b.accuracy ? a.accuracy < b.accuracy : a.logLoss > b.logLoss
+            }
+        }
+        let all = Array(candidates.indices)
+        let overall = best(all)!
+        guard candidates[overall].algorithm == .ensemble,
+            let single = best(all.filter { candidates[$0].algorithm != .ensemble })
+        else { return overall }
+        let p = candidates[single].accuracy
+        let standardError = (p * (1 - p) / Double(max(n, 1))).squareRoot()
+        return candidates[overall].accuracy - p > standardError ? overall : single
     }
 
     /// The models fitted on one part of the data.
