@@ -110,16 +110,18 @@ def section(work: str) -> str:
                    f"{1000 * single['server_cpu_ms_per_request']:.0f} µs of server CPU.")
     out.append("")
 
-    out.append("Where the CPU went during each load (from `/proc/PID/stat` of the server and `time` of wrk):")
+    out.append("Where the CPU went during each load (from `/proc/PID/stat` of the server, `time` of wrk, and "
+               "`/proc/stat` for the whole machine: other processes' share is what the server and wrk did not use):")
     out.append("")
-    out.append("| load | server cores busy | wrk cores busy | server CPU µs / request | server CPU µs / record | "
-               "non-200 | socket errors | load avg before → after |")
-    out.append("|---|---:|---:|---:|---:|---:|---:|---|")
+    out.append("| load | server cores busy | wrk cores busy | other processes' cores busy | server CPU µs / request | "
+               "server CPU µs / record | non-200 | socket errors | load avg before → after |")
+    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for name, label, _, r in loads:
         if r is None:
             continue
         out.append("| " + " | ".join([
             f"{label}, {r['connections']} conn.", f"{r['server_cores_busy']:.2f}", f"{r['wrk_cores_busy']:.2f}",
+            f"{r['other_cores_busy']:.2f}" if "other_cores_busy" in r else "–",
             _n(1000 * r["server_cpu_ms_per_request"]),
             _n(1000 * r["server_cpu_ms_per_request"] / r["records_per_request"], 1),
             str(r["non200"]), str(sum(r["errors"].values())),

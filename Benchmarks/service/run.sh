@@ -90,6 +90,12 @@ elif [[ -z "$MODEL" ]]; then
     "$S" code train --data "$DATA/train.csv" --text text --label label --model "$MODEL" --threads 2 -q
 fi
 [[ -f "$MODEL" ]] || die "model file $MODEL not found"
+# The server, `statml code predict` and `statml-bench` all read one copy taken now: the shared model file
+# may be retrained by the coding benchmark while this one runs, and the answers must be checked against
+# the model that was served.
+MODEL_SOURCE="$MODEL"
+cp "$MODEL" "$TMP/model.statml"
+MODEL="$TMP/model.statml"
 "$S" models push "$MODEL" --tenant bench --stage production --store "$STORE" >/dev/null 2>&1
 
 "$PY" "$HERE/bodies.py" --valid "$DATA/valid.csv" --out "$TMP" --repeat 10
@@ -98,25 +104,31 @@ fi
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$SERVER_PID/status"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }   # utime + stime of the server
+# Busy ticks of the whole machine, all cores (user, nice, system, irq, softirq, steal): what the server and
+# wrk did not use of it went to other processes, which compete with the server on a shared machine.
+machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
 TICKS="$(getconf CLK_TCK)"
 
 # run_load NAME BODIES RECORDS_PER_REQUEST WRK_THREADS CONNECTIONS DURATION
 run_load() {
     local name=$1 bodies=$2 records=$3 threads=$4 conns=$5 seconds=$6
     say "load $name: $conns connections, $threads wrk threads, ${seconds} s, $records record(s) a request"
-    local la_before cpu_before cpu_after
+    local la_before cpu_before cpu_after machine_before machine_after
     la_before="$(loadavg)"
     cpu_before="$(cpu_ticks)"
+    machine_before="$(machine_ticks)"
     SVC_BODIES="$TMP/$bodies" SVC_KEY="$KEY" SVC_OUT="$TMP/$name.wrk.json" SVC_RECORDS="$records" \
         /usr/bin/time -f '%U %S %e' -o "$TMP/$name.time" \
         wrk -t"$threads" -c"$conns" -d"${seconds}s" --timeout 30s --latency -s "$HERE/post.lua" \
         "http://127.0.0.1:$PORT/v1/code" > "$TMP/$name.wrk.txt"
     cpu_after="$(cpu_ticks)"
+    machine_after="$(machine_ticks)"
     [[ -s "$TMP/$name.wrk.json" ]] || die "wrk wrote no result for $name (output: $TMP/$name.wrk.txt)"
     "$PY" - "$TMP/$name.wrk.json" "$TMP/$name.time" "$WORK/load-$name.json" "$name" "$threads" "$conns" \
-        "$la_before" "$(loadavg)" "$(( cpu_after - cpu_before ))" "$TICKS" "$TMP/$name.wrk.txt" <<'EOF'
+        "$la_before" "$(loadavg)" "$(( cpu_after - cpu_before ))" "$TICKS" "$TMP/$name.wrk.txt" \
+        "$(( machine_after - machine_before ))" <<'EOF'
 import json, sys
-wrk_json, time_file, out, name, threads, conns, la0, la1, ticks, hz, text = sys.argv[1:]
+wrk_json, time_file, out, name, threads, conns, la0, la1, ticks, hz, text, machine_ticks = sys.argv[1:]
 r = json.load(open(wrk_json))
 user, system, wall = (float(x) for x in open(time_file).read().split()[-3:])
 r.update({
@@ -129,12 +141,14 @@ r.update({
 r["server_cpu_ms_per_request"] = 1000 * r["server_cpu_s"] / max(1, r["requests"])
 r["server_cores_busy"] = r["server_cpu_s"] / r["duration_s"]
 r["wrk_cores_busy"] = r["wrk_cpu_s"] / r["duration_s"]
+r["machine_cores_busy"] = int(machine_ticks) / int(hz) / r["duration_s"]
+r["other_cores_busy"] = max(0.0, r["machine_cores_busy"] - r["server_cores_busy"] - r["wrk_cores_busy"])
 json.dump(r, open(out, "w"), indent=2)
 bad = r["non200"] + sum(r["errors"].values())
 lat = r["latency_ms"]
 print(f"   {r['requests_per_s']:,.0f} requests/s, {r['records_per_s']:,.0f} records/s, p50 {lat['p50']:.2f} ms, "
       f"p99 {lat['p99']:.2f} ms, max {lat['max']:.1f} ms; server {r['server_cores_busy']:.2f} cores, "
-      f"wrk {r['wrk_cores_busy']:.2f} cores; non-200 {r['non200']}, socket errors {sum(r['errors'].values())}",
+      f"wrk {r['wrk_cores_busy']:.2f} cores, other processes {r['other_cores_busy']:.2f} cores; non-200 {r['non200']}, socket errors {sum(r['errors'].values())}",
       file=sys.stderr)
 sys.exit(1 if bad else 0)
 EOF
@@ -233,7 +247,7 @@ json.dump({
     "nproc": os.cpu_count(), "cpu_model": cpu, "memory_gb": round(mem / 2**20, 1), "os": osname,
     "versions": {"statml": out("$S", "--version"), "swift": out("swift", "--version").splitlines()[0],
                  "wrk": out("sh", "-c", "wrk -v 2>&1 | head -1").split(" Copyright")[0], "python": platform.python_version()},
-    "model": "$MODEL", "server_threads": int("$SERVER_THREADS"), "duration_s": int("$DURATION"),
+    "model": "$MODEL_SOURCE", "server_threads": int("$SERVER_THREADS"), "duration_s": int("$DURATION"),
     "loadavg_start": [float(x) for x in "$LA_START".split()], "loadavg_end": [float(x) for x in "$LA_END".split()],
     "rss_kb": {"idle_before": int("$RSS_IDLE_BEFORE"), "after_model_load": int("$RSS_WARM"),
                "idle_after": int("$RSS_IDLE_AFTER"), "peak": int("$RSS_PEAK")},

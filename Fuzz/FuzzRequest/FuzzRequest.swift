@@ -2,7 +2,8 @@
 // body of `POST /v1/code` and `POST /v1/review/items/1` through the real router, with a real store and
 // model, as an authenticated client and coder. Whatever the bytes, the service must answer — never
 // crash — with 200 and results for every record, or a 4xx whose body is a JSON error naming the problem.
-// `CodeRequest.parse` must agree with the handler, and what it accepts must survive a round trip.
+// `CodeRequest.parse` must agree with the handler, its one-pass scanner with its JSON-tree parser, and what it
+// accepts must survive a round trip.
 import Coding
 import Glibc
 import Platform
@@ -65,6 +66,12 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let coded = send("/v1/code", fixture.client, bytes)
     let answer = checkAnswer(coded, "POST /v1/code")
     let parsed = try? CodeRequest.parse(bytes, maxRecords: 10_000)
+    // The one-pass scanner may only accept what the JSON tree accepts, and must read it the same way.
+    if let scanned = CodeRequest.scanCommonShape(bytes, maxRecords: 10_000) {
+        guard let tree = try? CodeRequest.parseJSONTree(bytes, maxRecords: 10_000), tree == scanned else {
+            fatalError("the scanner accepted a body the JSON tree reads differently or rejects")
+        }
+    }
     if let parsed {
         guard coded.status == 200, answer["results"]?.arrayValue?.count == parsed.records.count else {
             fatalError("parse accepted \(parsed.records.count) records but the handler answered \(coded.status)")

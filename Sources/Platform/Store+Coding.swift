@@ -31,10 +31,20 @@ extension Store {
         guard !entries.isEmpty else { return }
         let now = Timestamp.now()
         try write { db in
+            // A group usually holds many requests of the same tenant and key: each tenant's setting and
+            // each (key, tenant) pair is read once per transaction, which sees the same rows throughout.
+            var textsAllowed: [Int64: Bool] = [:]
+            var checkedKeys: [(key: Int64, tenant: Int64)] = []
             for entry in entries {
-                try checkKey(db, entry.actorKeyID, of: entry.tenant, as: "actor")
-                _ = try insertReviewItems(db, entry.tenant, entry.reviewItems, at: now)
-                _ = try insertAudit(db, entry.tenant, entry.actorKeyID, "code", entry.details, at: now)
+                if let key = entry.actorKeyID, !checkedKeys.contains(where: { $0 == (key, entry.tenant.id) }) {
+                    try checkKey(db, key, of: entry.tenant, as: "actor")
+                    checkedKeys.append((key, entry.tenant.id))
+                }
+                let allowed = try textsAllowed[entry.tenant.id] ?? auditTextsAllowed(db, entry.tenant)
+                textsAllowed[entry.tenant.id] = allowed
+                try insertReviewRows(db, entry.tenant, entry.reviewItems, at: now)
+                try insertAuditRow(
+                    db, entry.tenant, entry.actorKeyID, "code", entry.details, textsAllowed: allowed, at: now)
             }
         }
     }

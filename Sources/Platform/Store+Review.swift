@@ -15,22 +15,48 @@ extension Store {
         throws -> [Int64]
     {
         try items.map { item in
-            let suggestions = JSONValue.array(
-                item.suggestions.map { ["code": .string($0.code), "confidence": .number($0.confidence)] })
-            let row = try db.queryOne(
-                """
-                INSERT INTO review_items (tenant_id, record_id, text, confidence, suggestions, model_version,
-                    predicted_code, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
-                """,
-                .integer(tenant.id), .text(item.recordID), .text(item.text), .real(item.confidence),
-                .text(suggestions.serialized()), item.modelVersion.map { .integer(Int64($0)) } ?? .null,
-                item.predictedCode.map { .text($0) } ?? .null, .integer(now.millisecondsSinceEpoch))
+            let row = try db.query(
+                Self.insertReviewSQL + " RETURNING id", Self.reviewRow(tenant, item, at: now)
+            ).first
             guard let id = try row?.int(0) else {
                 throw StatMLError(.internal, "queueing record '\(item.recordID)' returned no id")
             }
             return id
         }
+    }
+
+    /// Inserts checked items inside the caller's transaction without reading back their ids: the coding
+    /// service queues many per second and never needs them at once.
+    func insertReviewRows(_ db: any SQLConnection, _ tenant: Tenant, _ items: [NewReviewItem], at now: Timestamp)
+        throws
+    {
+        for item in items { try db.execute(Self.insertReviewSQL, Self.reviewRow(tenant, item, at: now)) }
+    }
+
+    private static let insertReviewSQL = """
+        INSERT INTO review_items (tenant_id, record_id, text, confidence, suggestions, model_version,
+            predicted_code, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    /// The values of `insertReviewSQL` for an item. The suggestions are written as JSON directly, as
+    /// `JSONValue.serialized()` would write `[{"code":…,"confidence":…},…]`, without building the value.
+    private static func reviewRow(_ tenant: Tenant, _ item: NewReviewItem, at now: Timestamp) -> [SQLValue] {
+        var suggestions: [UInt8] = [UInt8(ascii: "[")]
+        suggestions.reserveCapacity(2 + item.suggestions.count * 40)
+        for (k, s) in item.suggestions.enumerated() {
+            suggestions.append(contentsOf: (k > 0 ? #",{"code":"# : #"{"code":"#).utf8)
+            JSONValue.writeString(s.code, to: &suggestions)
+            suggestions.append(contentsOf: #","confidence":"#.utf8)
+            JSONValue.writeNumber(s.confidence, to: &suggestions)
+            suggestions.append(UInt8(ascii: "}"))
+        }
+        suggestions.append(UInt8(ascii: "]"))
+        return [
+            .integer(tenant.id), .text(item.recordID), .text(item.text), .real(item.confidence),
+            .text(String(decoding: suggestions, as: UTF8.self)), item.modelVersion.map { .integer(Int64($0)) } ?? .null,
+            item.predictedCode.map { .text($0) } ?? .null, .integer(now.millisecondsSinceEpoch),
+        ]
     }
 
     /// Pending items, the most uncertain first (lowest confidence, then oldest): a reviewer's time
@@ -156,7 +182,8 @@ extension Store {
         func fail(_ what: String) -> StatMLError {
             StatMLError.invalidInput("review item \(number) (record '\(item.recordID)'): \(what)")
         }
-        guard !item.recordID.isEmpty, item.recordID.count <= 256 else {
+        // At most 256 bytes of UTF-8 is at most 256 characters: the character count (slower) only for longer ids.
+        guard !item.recordID.isEmpty, item.recordID.utf8.count <= 256 || item.recordID.count <= 256 else {
             throw fail("the record id must be 1–256 characters")
         }
         guard item.confidence.isFinite, (0...1).contains(item.confidence) else {

@@ -22,7 +22,22 @@ public struct CodeRequest: Sendable, Equatable {
     }
 
     /// Parses and checks a request body; errors name the field and what is wrong with it.
+    ///
+    /// A body of the usual shape is read in one pass (`scanCommonShape`); any other body, every invalid
+    /// one included, goes through the JSON tree (`parseJSONTree`), which writes the error messages.
     public static func parse(_ body: [UInt8], maxRecords: Int) throws -> CodeRequest {
+        if let scanned = scanCommonShape(body, maxRecords: maxRecords) { return scanned }
+        return try parseJSONTree(body, maxRecords: maxRecords)
+    }
+
+    /// The request, when `body` is of the usual shape and valid; nil otherwise (then `parseJSONTree`
+    /// decides). Public so that the fuzz target can check that both paths agree.
+    public static func scanCommonShape(_ body: [UInt8], maxRecords: Int) -> CodeRequest? {
+        CodeRequestScanner.scan(body, maxRecords: maxRecords)
+    }
+
+    /// Parses a body through a JSON tree: every shape the API accepts, and the error messages.
+    public static func parseJSONTree(_ body: [UInt8], maxRecords: Int) throws -> CodeRequest {
         let fields = try RequestFields(try JSONValue.parse(body, name: "request body"))
         var records: [Record] = []
         if let list = try fields.array("records") {
@@ -74,30 +89,37 @@ extension CodingService {
         let predictions = codeAll(records.map(\.text), with: loaded)
 
         // The answer is written straight to bytes: a JSON value per record costs more than coding it.
+        // Literals are appended from their UTF-8 storage, without an array or a string per piece.
         var out: [UInt8] = []
         out.reserveCapacity(64 + records.count * (candidateCount > 0 ? 200 : 120))
-        out += Array(#"{"model_version":\#(loaded.version),"results":["#.utf8)
+        let version = String(loaded.version)
+        out.append(contentsOf: #"{"model_version":"#.utf8)
+        out.append(contentsOf: version.utf8)
+        out.append(contentsOf: #","results":["#.utf8)
         var review: [NewReviewItem] = []
         var automatic = 0
         var tally = [0, 0, 0, 0]  // index/auto, index/manual, model/auto, model/manual
         for (k, (record, p)) in zip(records, predictions).enumerated() {
-            if k > 0 { out.append(UInt8(ascii: ",")) }
-            out += Array(#"{"id":"#.utf8)
+            out.append(contentsOf: (k > 0 ? #",{"id":"# : #"{"id":"#).utf8)
             JSONValue.writeString(record.id, to: &out)
-            out += Array(#","code":"#.utf8)
+            out.append(contentsOf: #","code":"#.utf8)
             JSONValue.writeString(p.code, to: &out)
-            out += Array(#","confidence":"#.utf8)
+            out.append(contentsOf: #","confidence":"#.utf8)
             JSONValue.writeNumber(p.confidence, to: &out)
-            out += Array((p.auto ? #","auto":true,"source":""# : #","auto":false,"source":""#).utf8)
-            out += Array(p.source.rawValue.utf8)
-            out += Array(#"","model_version":\#(loaded.version)"#.utf8)
-            if let level = p.level { out += Array(#","level":\#(level)"#.utf8) }
+            out.append(contentsOf: (p.auto ? #","auto":true,"source":""# : #","auto":false,"source":""#).utf8)
+            out.append(contentsOf: p.source.rawValue.utf8)
+            out.append(contentsOf: #"","model_version":"#.utf8)
+            out.append(contentsOf: version.utf8)
+            if let level = p.level {
+                out.append(contentsOf: #","level":"#.utf8)
+                out.append(contentsOf: String(level).utf8)
+            }
             if candidateCount > 0 {
-                out += Array(#","candidates":["#.utf8)
+                out.append(contentsOf: #","candidates":["#.utf8)
                 for (j, candidate) in p.candidates.prefix(candidateCount).enumerated() {
-                    out += Array((j > 0 ? #",{"code":"# : #"{"code":"#).utf8)
+                    out.append(contentsOf: (j > 0 ? #",{"code":"# : #"{"code":"#).utf8)
                     JSONValue.writeString(candidate.code, to: &out)
-                    out += Array(#","confidence":"#.utf8)
+                    out.append(contentsOf: #","confidence":"#.utf8)
                     JSONValue.writeNumber(candidate.probability, to: &out)
                     out.append(UInt8(ascii: "}"))
                 }
@@ -115,7 +137,7 @@ extension CodingService {
                         predictedCode: p.code))
             }
         }
-        out += Array("]}".utf8)
+        out.append(contentsOf: "]}".utf8)
         for (i, n) in tally.enumerated() where n > 0 {
             counters.records.increment(
                 by: Double(n), labels: [i < 2 ? "index" : "model", i % 2 == 0 ? "true" : "false"])

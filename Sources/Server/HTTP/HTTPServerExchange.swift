@@ -104,9 +104,11 @@ extension HTTPServer {
 
     private static func makeResponseAsIs(_ response: HTTPResponse) -> OpaquePointer? {
         guard (100...599).contains(response.status) else { return nil }
-        var body = response.body
-        let made = body.withUnsafeMutableBytes { bytes in
-            MHD_create_response_from_buffer(bytes.count, bytes.baseAddress, .RESPMEM_MUST_COPY)
+        // MHD copies the bytes (MUST_COPY) and never writes through the pointer, which its C signature
+        // declares mutable: borrowing the body read-only spares a second copy of a large answer.
+        let made = response.body.withUnsafeBytes { bytes in
+            MHD_create_response_from_buffer(
+                bytes.count, bytes.baseAddress.map { UnsafeMutableRawPointer(mutating: $0) }, .RESPMEM_MUST_COPY)
         }
         guard let made else { return nil }
         // MHD writes Content-Length itself from the body.
