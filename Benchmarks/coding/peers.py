@@ -29,6 +29,8 @@ confidences, preprocessing included, best of --repeats runs.
     python3 Benchmarks/coding/peers.py [--data DIR] [--json FILE] [--markdown FILE] [--peers NAME ...]
 
 JSON goes to stdout unless --json is given; the Markdown table goes to stderr unless --markdown is given.
+The peers' settings (FT_*, SKLEARN_PEERS and the *_peer constructors) and `fit_and_score` are also used by
+cv.py, the 5-fold cross-validation, with the hyperparameter values this script chose on the main split.
 If the data directory is missing, it says so and exits 0 (the JSON then holds {"skipped": reason}).
 """
 from __future__ import annotations
@@ -239,6 +241,44 @@ def make_estimator(kind: str, C: float, seed: int, calibrated: bool = True):
     raise ValueError(kind)
 
 
+# ------------------------------------------------------------------------------------ peer definitions
+# The peers' settings live here, so that main() (single split) and cv.py (cross-validation) build exactly
+# the same models from a chosen hyperparameter value.
+
+FT_COMMON = {"dim": 100, "loss": "softmax", "thread": 1, "minCount": 1}
+FT_DEFAULT = {"lr": 0.1, "epoch": 5, "wordNgrams": 1, "minn": 0, "maxn": 0}
+FT_TUNED = {"epoch": 25, "wordNgrams": 2, "minn": 2, "maxn": 5}
+FT_TUNED_LR_GRID = [0.5, 1.0]
+
+# key → (kind, C grid, table name, description with {C}); both use tfidf_features().
+SKLEARN_PEERS = {
+    "svc": ("svc", [0.3, 1.0, 3.0], "TF-IDF + LinearSVC (calibrated)",
+            "TF-IDF word 1–2 + char_wb 2–5 (sublinear tf), LinearSVC C={C} (from 0.3, 1, 3 on held-out), "
+            "CalibratedClassifierCV(sigmoid, cv=3) for confidences."),
+    "logreg": ("logreg", [3.0, 10.0, 30.0], "TF-IDF + LogisticRegression",
+               "same TF-IDF features, multinomial LogisticRegression (lbfgs) C={C} (from 3, 10, 30 on held-out)."),
+}
+
+
+def fasttext_default_peer(seed: int) -> FastTextPeer:
+    return FastTextPeer("fastText default", {**FT_COMMON, "seed": seed, **FT_DEFAULT},
+                        "fastText supervised, its defaults (lr 0.1, epoch 5, word unigrams, no char n-grams, "
+                        "dim 100, softmax), thread 1; lowercased and punctuation split off.")
+
+
+def fasttext_tuned_peer(lr: float, seed: int, name: str = "fastText tuned") -> FastTextPeer:
+    """The tuned fastText peer with learning rate `lr` (chosen from FT_TUNED_LR_GRID on the main split)."""
+    return FastTextPeer(name, {**FT_COMMON, "seed": seed, **FT_TUNED, "lr": lr},
+                        f"fastText supervised, lr {lr} (from 0.5, 1.0 on held-out), epoch 25, wordNgrams 2, "
+                        "char n-grams 2–5, dim 100, softmax, thread 1; lowercased and punctuation split off.")
+
+
+def sklearn_peer(key: str, C: float, seed: int) -> SklearnPeer:
+    """The scikit-learn peer `key` ("svc" or "logreg") with penalty C (chosen from its grid on the main split)."""
+    kind, _, name, description = SKLEARN_PEERS[key]
+    return SklearnPeer(name, kind, C, seed, description.format(C=C))
+
+
 # ------------------------------------------------------------------------------------------- protocol
 
 def tune(name, candidates, build, texts, labels, fit_idx, held_idx):
@@ -275,17 +315,24 @@ def time_predict(peer, texts: list[str], reference: list[str], repeats: int) -> 
             "cpu_seconds": best_cpu}
 
 
-def run_peer(peer, train_t, train_l, valid_t, valid_l, bench_t, repeats, tuning) -> dict:
+def fit_and_score(peer, train_t, train_l, test_t, test_l) -> tuple[dict, list[str]]:
+    """Fit `peer` on the training texts (timed: wall and CPU seconds), predict the test texts and score them
+    with metrics.score. Returns (result, predicted codes)."""
     print(f"== {peer.name}: training on {len(train_t):,} rows", file=sys.stderr)
     t0, c0 = time.perf_counter(), time.process_time()
     peer.fit(train_t, train_l)
     train_seconds = time.perf_counter() - t0
     train_cpu_seconds = time.process_time() - c0
-    predicted, confidence = peer.predict(valid_t)
+    predicted, confidence = peer.predict(test_t)
     result = {"name": peer.name, "description": peer.description}
-    result.update(metrics.score(valid_l, predicted, confidence))
+    result.update(metrics.score(test_l, predicted, confidence))
     result["train_seconds"] = train_seconds
     result["train_cpu_seconds"] = train_cpu_seconds
+    return result, predicted
+
+
+def run_peer(peer, train_t, train_l, valid_t, valid_l, bench_t, repeats, tuning) -> dict:
+    result, predicted = fit_and_score(peer, train_t, train_l, valid_t, valid_l)
     print(f"== {peer.name}: accuracy {result['accuracy']:.4f}, timing prediction of {len(bench_t):,} records",
           file=sys.stderr)
     result["predict"] = time_predict(peer, bench_t, predicted, repeats)
@@ -333,36 +380,22 @@ def main() -> int:
     wanted = set(args.peers) if args.peers else None
     results = []
 
-    ft_common = {"dim": 100, "loss": "softmax", "thread": 1, "seed": seed, "minCount": 1}
-
     if wanted is None or "fasttext-default" in wanted:
-        params = {**ft_common, "lr": 0.1, "epoch": 5, "wordNgrams": 1, "minn": 0, "maxn": 0}
-        peer = FastTextPeer("fastText default", params,
-                            "fastText supervised, its defaults (lr 0.1, epoch 5, word unigrams, no char n-grams, "
-                            "dim 100, softmax), thread 1; lowercased and punctuation split off.")
+        peer = fasttext_default_peer(seed)
         results.append(run_peer(peer, train_t, train_l, valid_t, valid_l, bench_t, args.repeats, None))
 
     if wanted is None or "fasttext-tuned" in wanted:
-        tuned = {**ft_common, "epoch": 25, "wordNgrams": 2, "minn": 2, "maxn": 5}
 
         def build_ft(lr, ft, fl, ht):
-            p = FastTextPeer("tuning", {**tuned, "lr": lr}, "")
+            p = fasttext_tuned_peer(lr, seed, name="tuning")
             p.fit(ft, fl)
             return p.predict(ht)[0]
 
-        lr, tuning = tune("fastText tuned lr", [0.5, 1.0], build_ft, train_t, train_l, fit_idx, held_idx)
-        peer = FastTextPeer("fastText tuned", {**tuned, "lr": lr},
-                            f"fastText supervised, lr {lr} (from 0.5, 1.0 on held-out), epoch 25, wordNgrams 2, "
-                            "char n-grams 2–5, dim 100, softmax, thread 1; lowercased and punctuation split off.")
+        lr, tuning = tune("fastText tuned lr", FT_TUNED_LR_GRID, build_ft, train_t, train_l, fit_idx, held_idx)
+        peer = fasttext_tuned_peer(lr, seed)
         results.append(run_peer(peer, train_t, train_l, valid_t, valid_l, bench_t, args.repeats, tuning))
 
-    for key, kind, grid, label, text in (
-        ("svc", "svc", [0.3, 1.0, 3.0], "TF-IDF + LinearSVC (calibrated)",
-         "TF-IDF word 1–2 + char_wb 2–5 (sublinear tf), LinearSVC C={C} (from 0.3, 1, 3 on held-out), "
-         "CalibratedClassifierCV(sigmoid, cv=3) for confidences."),
-        ("logreg", "logreg", [3.0, 10.0, 30.0], "TF-IDF + LogisticRegression",
-         "same TF-IDF features, multinomial LogisticRegression (lbfgs) C={C} (from 3, 10, 30 on held-out)."),
-    ):
+    for key, (kind, grid, label, _) in SKLEARN_PEERS.items():
         if wanted is not None and key not in wanted:
             continue
 
@@ -376,7 +409,7 @@ def main() -> int:
             return est.predict(feats.transform(ht)).tolist()
 
         C, tuning = tune(f"{label} C", grid, build_sk, train_t, train_l, fit_idx, held_idx)
-        peer = SklearnPeer(label, kind, C, seed, text.format(C=C))
+        peer = sklearn_peer(key, C, seed)
         res = run_peer(peer, train_t, train_l, valid_t, valid_l, bench_t, args.repeats, tuning)
         if kind == "logreg":
             res["n_iter"] = int(max(peer.model.n_iter_))

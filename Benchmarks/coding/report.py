@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Writes the `## Automated coding (ECOICOP)` section of Benchmarks/RESULTS.md.
 
-    python3 Benchmarks/coding/report.py --peers work/peers.json [--statml work/statml.json] \
+    python3 Benchmarks/coding/report.py --peers work/peers.json [--statml work/statml.json] [--cv work/cv.json] \
         [--results Benchmarks/RESULTS.md] [--command "bash Benchmarks/coding/run.sh"]
+
+The section holds the single-split table (peers.json, statml.json) and, below it, the 5-fold
+cross-validation table (cv.json from cv.py: mean ± standard error over folds) when --cv is given.
 
 Only this section is replaced (from its heading to the next `## ` heading or the end of the file);
 the rest of RESULTS.md belongs to other benchmarks and is kept byte for byte. The file is created
@@ -83,7 +86,106 @@ def markdown_table(rows: list[dict], with_ratio: bool = False) -> str:
     return "\n".join(lines)
 
 
-def section(peers: dict, statml: dict | None, command: str) -> str:
+def _pm(summary: dict | None, digits: int = 3) -> str:
+    """'mean ± SE' of one cv.py summary entry."""
+    if not summary:
+        return "–"
+    return f"{summary['mean']:.{digits}f} ± {summary['se']:.{digits}f}"
+
+
+def _span(values: list[int]) -> str:
+    """'3,026' when all folds have the same size, else 'min–max'."""
+    lo, hi = min(values), max(values)
+    return f"{lo:,}" if lo == hi else f"{lo:,}–{hi:,}"
+
+
+def _signed_pm(d: dict) -> str:
+    return f"{d['mean']:+.3f} ± {d['se']:.3f}"
+
+
+# The issue's targets for StatML, shown next to the cross-validated figures.
+TARGETS = {"accuracy": 0.935, "coverage@0.97": 0.88}
+
+
+def cv_lines(cv: dict | None, single_split: dict[str, float] | None = None) -> list[str]:
+    """The cross-validation part of the section (a table and its notes) from cv.py's JSON; `single_split` maps
+    tool names to their accuracy on valid.csv, to say how the two tables relate."""
+    out = ["### 5-fold cross-validation", ""]
+    if cv is None:
+        return out + ["Not run this time (run.sh with `CODING_CV=0`).", ""]
+    if cv.get("skipped"):
+        return out + [f"Not run: {cv['skipped']}", ""]
+    tools = cv["tools"]
+    statml = next((t for t in tools if t["name"].startswith("StatML")), None)
+    pr, d = cv["protocol"], cv["data"]
+    k = pr["folds"]
+    out.append(f"All {d['rows']:,} rows of `train.csv` + `valid.csv`, shuffled with Python "
+               f"`random.Random({pr['shuffle_seed']})`; fold k (k = 0…{k - 1}) scores `rows[k::{k}]` "
+               f"({_span(d['test_rows'])} rows) after training on the other {_span(d['train_rows'])}. Every tool "
+               f"reads the same fold files, 1 thread. Figures are mean ± standard error over the {k} folds "
+               f"(SD / √{k}; the folds share training rows, so this somewhat understates the uncertainty).")
+    out.append("")
+    if statml is not None and not statml.get("available"):
+        out += [f"**StatML is not in this table**: {statml.get('reason')}.", ""]
+    head = ["tool", "accuracy", "macro-F1", "coverage@0.97", "train s (mean)"]
+    out += ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|"]
+    for t in tools:
+        if not t.get("available"):
+            continue
+        s = t["summary"]
+        out.append("| " + " | ".join([t["name"], _pm(s.get("accuracy")), _pm(s.get("macro_f1")),
+                                      _pm(s.get("coverage@0.97")), _fmt(s["train_seconds"]["mean"], 1)]) + " |")
+    out.append("")
+    target_line = (f"- **Targets** (from the issue): accuracy ≥ {TARGETS['accuracy']}, coverage@0.97 ≥ "
+                   f"{TARGETS['coverage@0.97']}.")
+    if statml is not None and statml.get("available"):
+        s = statml["summary"]
+        met = [f"{name} {s[key]['mean']:.3f} ({'met' if s[key]['mean'] >= goal else 'not met'})"
+               for key, goal, name in (("accuracy", TARGETS["accuracy"], "accuracy"),
+                                       ("coverage@0.97", TARGETS["coverage@0.97"], "coverage@0.97"))]
+        target_line += " StatML's cross-validated means: " + ", ".join(met) + "."
+    out.append(target_line)
+    if statml is not None and statml.get("available"):
+        algos = statml.get("algorithms", [])
+        counts = ", ".join(f"`{a}` in {algos.count(a)}" for a in sorted(set(algos), key=str))
+        out.append(f"- **StatML**: `statml code train --seed 1 --threads 1` with its default algorithm selection "
+                   f"(no `--algorithm`); it chose {counts} of {len(algos)} folds. Its figures are those of "
+                   f"`statml code evaluate --json`; metrics.py on the same model's `statml code predict` output "
+                   f"gives the same figures (largest difference "
+                   f"{statml['max_abs_difference_evaluate_vs_metrics_py']:.1g}).")
+        diffs = cv.get("paired_differences", {})
+        if diffs:
+            parts = [f"vs {name.split(' − ', 1)[1]}: accuracy {_signed_pm(v['accuracy'])}, coverage@0.97 "
+                     f"{_signed_pm(v['coverage@0.97'])}" for name, v in diffs.items()]
+            out.append("- **StatML − peer on the same folds** (paired, mean ± SE of the per-fold differences): "
+                       + "; ".join(parts) + ".")
+    hp = [f"{t['name']} " + ", ".join(f"{k_} = {v}" for k_, v in t["hyperparameters"].items() if k_ != "source")
+          for t in tools if t.get("hyperparameters")]
+    sources = {t["hyperparameters"]["source"] for t in tools if t.get("hyperparameters")}
+    if hp:
+        out.append("- **Peers**: peers.py's own models, **not re-tuned per fold** (to keep the run short): "
+                   + "; ".join(hp) + f", {' / '.join(sorted(sources))}. "
+                   + " and ".join(f"{name} ({why})" for name, why in pr.get("left_out", {}).items())
+                   + " are left out of the cross-validation.")
+    out.append("- **train s**: wall time of each fold's fit, 1 thread (StatML: the whole `statml code train` "
+               "process; peers: the in-process fit, text preprocessing included), mean over folds.")
+    shifts = [t["summary"]["accuracy"]["mean"] - single_split[t["name"]] for t in tools
+              if t.get("available") and t["name"] in (single_split or {})]
+    if shifts and (all(x > 0 for x in shifts) or all(x < 0 for x in shifts)):
+        out.append(f"- **Against the single split**: every tool's accuracy is {'higher' if shifts[0] > 0 else 'lower'} "
+                   f"here than on `valid.csv` ({min(shifts):+.3f} to {max(shifts):+.3f}): Statistics Poland's "
+                   "validation set is harder than a random fold of the pooled data, so compare tools within one "
+                   "table, not figures across the two.")
+    la = cv["machine"].get("loadavg_1_5_15")
+    out.append("")
+    out.append(f"Cross-validation run {cv['created_utc']}, {cv['total_seconds']:.0f} s"
+               + (f", load average at its start {la[0]:.2f} (1 min)" if la else "")
+               + "; per-fold figures in `Benchmarks/coding/work/cv.json`.")
+    out.append("")
+    return out
+
+
+def section(peers: dict, statml: dict | None, command: str, cv: dict | None = None) -> str:
     out = [HEADING, ""]
     if peers.get("skipped"):
         out += [f"Not run: {peers['skipped']}", ""]
@@ -150,6 +252,7 @@ def section(peers: dict, statml: dict | None, command: str) -> str:
                + (f", {statml['total_seconds']:.0f} s for StatML" if statml and statml.get("available") else "")
                + ".")
     out.append("")
+    out += cv_lines(cv, {r["tool"]: r["accuracy"] for r in rows})
     out += results.reproduce(command)
     return "\n".join(out)
 
@@ -162,9 +265,13 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--peers", required=True, help="JSON written by peers.py")
     ap.add_argument("--statml", help="JSON written by statml_side.py (optional)")
+    ap.add_argument("--cv", help="JSON written by cv.py (optional; without it the section says the "
+                                 "cross-validation was not run)")
     ap.add_argument("--results", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "RESULTS.md"))
     ap.add_argument("--command", default="bash Benchmarks/coding/run.sh            # peers only\n"
-                                          "STATML_BIN=.build/release/statml bash Benchmarks/coding/run.sh")
+                                          "STATML_BIN=.build/release/statml bash Benchmarks/coding/run.sh\n"
+                                          "CODING_CV=0 STATML_BIN=.build/release/statml bash Benchmarks/coding/run.sh"
+                                          "   # without the 5-fold cross-validation")
     args = ap.parse_args()
     with open(args.peers, encoding="utf-8") as f:
         peers = json.load(f)
@@ -172,7 +279,13 @@ def main() -> int:
     if args.statml and os.path.exists(args.statml):
         with open(args.statml, encoding="utf-8") as f:
             statml = json.load(f)
-    new = section(peers, statml, args.command)
+    cv = None
+    if args.cv and os.path.exists(args.cv):
+        with open(args.cv, encoding="utf-8") as f:
+            cv = json.load(f)
+    elif args.cv:
+        cv = {"skipped": f"the cross-validation did not finish ({args.cv} was not written; see run.sh's output)"}
+    new = section(peers, statml, args.command, cv)
     path = os.path.normpath(args.results)
     old = ""
     if os.path.exists(path):

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Automated-coding benchmark (ECOICOP product names): StatML's `statml code` next to its peers
 # (fastText, scikit-learn TF-IDF + LinearSVC / LogisticRegression), same split, same scoring code
-# (metrics.py), same timing rules, then the `## Automated coding (ECOICOP)` section of
+# (metrics.py), same timing rules; then a 5-fold cross-validation of StatML, fastText tuned and
+# TF-IDF + LinearSVC on the very same folds (cv.py); then the `## Automated coding (ECOICOP)` section of
 # Benchmarks/RESULTS.md is replaced (the rest of the file is left alone).
 #
 #   bash Benchmarks/coding/run.sh                                   # peers (+ .build/release/statml if built)
@@ -13,6 +14,8 @@
 #   ECOICOP_DATA    directory with train.csv and valid.csv (default ../shared/data/ecoicop from the repo root)
 #   PYTHON          python interpreter (default python3)
 #   CODING_REPEATS  throughput = best of this many timed prediction runs (default 3)
+#   CODING_CV       1 (default): also run the 5-fold cross-validation (about 5 minutes more; fold files in
+#                   work/cv/, figures in work/cv.json); 0: single split only
 # Everything runs on one thread. Intermediate files go to Benchmarks/coding/work/ (not committed).
 set -euo pipefail
 
@@ -22,6 +25,7 @@ PY="${PYTHON:-python3}"
 DATA="${ECOICOP_DATA:-$ROOT/../shared/data/ecoicop}"
 WORK="$HERE/work"
 REPEATS="${CODING_REPEATS:-3}"
+CV="${CODING_CV:-1}"
 export ECOICOP_DATA="$DATA"
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 BLIS_NUM_THREADS=1 NUMEXPR_NUM_THREADS=1
 
@@ -75,6 +79,19 @@ else
         ".build/release/statml" > "$WORK/statml.json"
 fi
 
-"$PY" "$HERE/report.py" --peers "$WORK/peers.json" --statml "$WORK/statml.json" --results "$ROOT/Benchmarks/RESULTS.md"
+# Cross-validation: after the single split, whose chosen peer hyperparameters (peers.json) it reuses.
+CV_ARGS=()
+if [[ "$CV" != "0" ]]; then
+    echo "== coding benchmark: 5-fold cross-validation (StatML, fastText tuned, TF-IDF + LinearSVC)" >&2
+    rm -f "$WORK/cv.json"   # a stale file must not be reported if this run fails
+    CV_STATUS=0
+    "$PY" "$HERE/cv.py" ${STATML_BIN:+--bin "$STATML_BIN"} --data "$DATA" --work "$WORK/cv" \
+        --peers-json "$WORK/peers.json" --json "$WORK/cv.json" || CV_STATUS=$?
+    if [[ "$STATML_STATUS" -eq 0 ]]; then STATML_STATUS=$CV_STATUS; fi
+    CV_ARGS=(--cv "$WORK/cv.json")
+fi
+
+"$PY" "$HERE/report.py" --peers "$WORK/peers.json" --statml "$WORK/statml.json" ${CV_ARGS[@]+"${CV_ARGS[@]}"} \
+    --results "$ROOT/Benchmarks/RESULTS.md"
 echo "== coding benchmark: done in $(( $(date +%s) - START )) s (JSON in $WORK)" >&2
 exit "$STATML_STATUS"

@@ -46,8 +46,8 @@ def children_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def run(cmd: list[str]) -> tuple[float, float]:
-    """Run a command; return (wall seconds, child CPU seconds). Raises with its stderr on failure."""
+def run_output(cmd: list[str]) -> tuple[float, float, str]:
+    """Run a command; return (wall seconds, child CPU seconds, its stdout). Raises with its stderr on failure."""
     print("$ " + " ".join(cmd), file=sys.stderr)
     c0 = children_cpu()
     t0 = time.perf_counter()
@@ -57,7 +57,25 @@ def run(cmd: list[str]) -> tuple[float, float]:
     if proc.returncode != 0:
         tail = proc.stderr.decode("utf-8", "replace")[-2000:]
         raise RuntimeError(f"exit status {proc.returncode}: {' '.join(cmd)}\n{tail}")
+    return wall, cpu, proc.stdout.decode("utf-8", "replace")
+
+
+def run(cmd: list[str]) -> tuple[float, float]:
+    """Run a command; return (wall seconds, child CPU seconds). Raises with its stderr on failure."""
+    wall, cpu, _ = run_output(cmd)
     return wall, cpu
+
+
+def code_subcommands(binary: str, needed: tuple[str, ...] = ("train", "predict")) -> bool:
+    """True when `binary code --help` exits 0 with a help text naming every subcommand in `needed` (a stub build
+    that answers every command with status 0 does not count as having `code`)."""
+    try:
+        probe = subprocess.run([binary, "code", "--help"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    help_text = probe.stdout.decode("utf-8", "replace")
+    return probe.returncode == 0 and all(word in help_text for word in needed)
 
 
 def read_rows(path: str) -> tuple[list[str], list[dict]]:
@@ -116,16 +134,7 @@ def main() -> int:
     binary = os.path.abspath(args.bin)
     if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
         return finish({"available": False, "reason": f"{args.bin} is not an executable file"})
-    # `statml code --help` must exit 0 and its help must name the `train` and `predict` subcommands (a stub
-    # build that answers every command with status 0 does not count as having `code`).
-    try:
-        probe = subprocess.run([binary, "code", "--help"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               timeout=60)
-        help_text = probe.stdout.decode("utf-8", "replace")
-        has_code = probe.returncode == 0 and "train" in help_text and "predict" in help_text
-    except (OSError, subprocess.TimeoutExpired):
-        has_code = False
-    if not has_code:
+    if not code_subcommands(binary):
         print(f"{args.bin} has no `code` command yet; StatML is left out of the coding benchmark", file=sys.stderr)
         return finish({"available": False, "reason": f"`{args.bin} code --help` did not exit 0 with a help text "
                                                      "naming `train` and `predict` (no `code` command in this build)",
