@@ -37,21 +37,10 @@ struct ClassifierTests {
         let svm = LinearSVM(vectors: x, labels: y, featureCount: 40, classCount: 3, parameters: p)
         // The same problem through LIBLINEAR (scikit-learn's LinearSVC: squared hinge, dual, bias as a
         // regularised feature of value 1 = intercept_scaling 1): decision values must agree.
-        var input = ""
-        for (v, label) in zip(x, y) {
-            input += "\(label) " + zip(v.indices, v.values).map { "\($0):\($1)" }.joined(separator: " ") + "\n"
-        }
-        let script = """
-            import sys, numpy as np
-            from scipy.sparse import csr_matrix
+        let (input, reader) = libsvmInput(x, y, features: 40)
+        let script =
+            reader + """
             from sklearn.svm import LinearSVC
-            rows, cols, vals, ys = [], [], [], []
-            for i, line in enumerate(sys.stdin):
-                parts = line.split()
-                ys.append(int(parts[0]))
-                for p in parts[1:]:
-                    j, v = p.split(':'); rows.append(i); cols.append(int(j)); vals.append(float(v))
-            X = csr_matrix((vals, (rows, cols)), shape=(len(ys), 40))
             m = LinearSVC(C=1.0, loss='squared_hinge', dual=True, tol=1e-6, max_iter=100000, intercept_scaling=1).fit(X, ys)
             for row in m.decision_function(X[:20]):
                 print(' '.join(repr(float(v)) for v in row))

@@ -10,21 +10,10 @@ struct NaiveBayesTests {
     @Test func matchesScikitLearnMultinomialNB() throws {
         let (x, y) = ClassifierTests.plantedProblem(n: 300, features: 40, classes: 4, seed: 21)
         let model = NaiveBayes.fit(vectors: x, labels: y, featureCount: 40, classCount: 4)
-        var input = ""
-        for (v, label) in zip(x, y) {
-            input += "\(label) " + zip(v.indices, v.values).map { "\($0):\($1)" }.joined(separator: " ") + "\n"
-        }
-        let script = """
-            import sys
-            from scipy.sparse import csr_matrix
+        let (input, reader) = libsvmInput(x, y, features: 40)
+        let script =
+            reader + """
             from sklearn.naive_bayes import MultinomialNB
-            rows, cols, vals, ys = [], [], [], []
-            for i, line in enumerate(sys.stdin):
-                parts = line.split()
-                ys.append(int(parts[0]))
-                for p in parts[1:]:
-                    j, v = p.split(':'); rows.append(i); cols.append(int(j)); vals.append(float(v))
-            X = csr_matrix((vals, (rows, cols)), shape=(len(ys), 40))
             m = MultinomialNB(alpha=0.01).fit(X, ys)
             for row in m.predict_joint_log_proba(X[:25]):
                 print(' '.join(repr(float(v)) for v in row))

@@ -1,3 +1,5 @@
+import StatMLCore
+
 /// One pass over the bytes of a `POST /v1/code` body of the usual shape, straight into a `CodeRequest`:
 /// no JSON tree, no object per record. Building the tree cost more per record than coding a short text
 /// does, and almost every request has this shape.
@@ -226,13 +228,11 @@ struct CodeRequestScanner {
             // The scan stopped at the closing quote, so an escape's letter is always there.
             let letter = raw[i + 1]
             i += 2
+            if let byte = JSONEscape.byte(forLetter: letter) {
+                scratch.append(byte)
+                continue
+            }
             switch letter {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): scratch.append(letter)
-            case UInt8(ascii: "b"): scratch.append(0x08)
-            case UInt8(ascii: "f"): scratch.append(0x0C)
-            case UInt8(ascii: "n"): scratch.append(0x0A)
-            case UInt8(ascii: "r"): scratch.append(0x0D)
-            case UInt8(ascii: "t"): scratch.append(0x09)
             case UInt8(ascii: "u"):
                 guard var scalar = hex4(i) else { return nil }
                 i += 4

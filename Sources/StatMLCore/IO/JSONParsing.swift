@@ -258,15 +258,11 @@ struct JSONParser {
         guard p < count else { throw error("unterminated escape sequence", at: escape) }
         let c = base[p]
         p += 1
+        if let byte = JSONEscape.byte(forLetter: c) {
+            scratch.append(byte)
+            return
+        }
         switch c {
-        case UInt8(ascii: "\""): scratch.append(0x22)
-        case UInt8(ascii: "\\"): scratch.append(0x5C)
-        case UInt8(ascii: "/"): scratch.append(0x2F)
-        case UInt8(ascii: "b"): scratch.append(0x08)
-        case UInt8(ascii: "f"): scratch.append(0x0C)
-        case UInt8(ascii: "n"): scratch.append(0x0A)
-        case UInt8(ascii: "r"): scratch.append(0x0D)
-        case UInt8(ascii: "t"): scratch.append(0x09)
         case UInt8(ascii: "u"):
             var scalar = try parseHex4(escape: escape)
             if scalar >= 0xD800 && scalar <= 0xDBFF {
@@ -359,5 +355,23 @@ struct JSONParser {
         var column = 1
         for k in lineStart..<offset where base[k] & 0xC0 != 0x80 { column += 1 }
         return .invalidInput(message, at: .init(file: name, line: line, column: column))
+    }
+}
+
+/// JSON's one-letter escapes (RFC 8259 §7), shared by every JSON reader here.
+public enum JSONEscape {
+    /// The byte that `\` followed by `letter` stands for: `"`, `\`, `/`, `b`, `f`, `n`, `r`, `t`; nil for `u`
+    /// (four hex digits follow) and for anything that is not an escape.
+    @inline(__always)
+    public static func byte(forLetter letter: UInt8) -> UInt8? {
+        switch letter {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): return letter
+        case UInt8(ascii: "b"): return 0x08
+        case UInt8(ascii: "f"): return 0x0C
+        case UInt8(ascii: "n"): return 0x0A
+        case UInt8(ascii: "r"): return 0x0D
+        case UInt8(ascii: "t"): return 0x09
+        default: return nil
+        }
     }
 }
