@@ -47,14 +47,8 @@ struct CodeRequestScanner {
             case .candidates where candidates == nil:
                 candidates = scanner.integer().flatMap { (0...10).contains($0) ? Int($0) : nil }
                 return candidates != nil
-            case .id where id == nil:
-                id = scanner.identifier()
-                return id! != nil
-            case .text where text == nil:
-                text = scanner.string()
-                return text != nil
             default:
-                return false
+                return scanner.recordMember(key, id: &id, text: &text)
             }
         }
         skipWhitespace()
@@ -90,20 +84,24 @@ struct CodeRequestScanner {
         skipWhitespace()
         var id: String??
         var text: String?
-        let complete = object { scanner, key in
-            switch key {
-            case .id where id == nil:
-                id = scanner.identifier()
-                return id! != nil
-            case .text where text == nil:
-                text = scanner.string()
-                return text != nil
-            default:
-                return false
-            }
-        }
+        let complete = object { scanner, key in scanner.recordMember(key, id: &id, text: &text) }
         guard complete, let text else { return nil }
         return CodeRequest.Record(id: (id ?? nil) ?? String(number), text: text)
+    }
+
+    /// A record's `id` or `text` member (each at most once), read into `id` or `text`; false for another
+    /// key, a repeated one, or a value of the wrong kind. A single-record body has them at the top level.
+    private mutating func recordMember(_ key: Key, id: inout String??, text: inout String?) -> Bool {
+        switch key {
+        case .id where id == nil:
+            id = identifier()
+            return id! != nil
+        case .text where text == nil:
+            text = string()
+            return text != nil
+        default:
+            return false
+        }
     }
 
     /// The field names the scanner knows; any other name makes it give up.
