@@ -60,13 +60,15 @@ targets.append(
 
 // Fuzz targets exist only when STATML_FUZZ=1, so a plain `swift build` never needs libFuzzer (STYLE.md §5).
 if ProcessInfo.processInfo.environment["STATML_FUZZ"] == "1" {
+    targets.append(.target(name: "FuzzSupport", path: "Fuzz/FuzzSupport"))
     for (name, dependencies) in [
         ("FuzzCSV", ["StatMLCore"]), ("FuzzJSON", ["StatMLCore"]),
         ("FuzzRequest", ["StatMLCore", "Coding", "Platform", "Server"]),
     ] {
         targets.append(
             .executableTarget(
-                name: name, dependencies: dependencies.map { .target(name: $0) }, path: "Fuzz/\(name)",
+                name: name, dependencies: (dependencies + ["FuzzSupport"]).map { .target(name: $0) },
+                path: "Fuzz/\(name)",
                 swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
     }
 }

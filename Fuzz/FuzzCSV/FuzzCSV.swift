@@ -4,6 +4,7 @@
 // - reading the same bytes from a file through a tiny buffer (every record split across refills)
 //   gives the same records, lines, and error as reading them from memory.
 // A violation traps, which libFuzzer reports as a crash.
+import FuzzSupport
 import Glibc
 @_spi(Testing) import StatMLCore
 
@@ -80,16 +81,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     return 0
 }
 
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-) -> CInt
-
 @_cdecl("FuzzCSV_main")  // SwiftPM's entry point for the target
 func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var c = argc
-    var v = argv
-    return LLVMFuzzerRunDriver(&c, &v, fuzzOne)
+    runFuzzer(argc, argv, fuzzOne)
 }

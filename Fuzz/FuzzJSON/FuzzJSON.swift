@@ -5,6 +5,7 @@
 // - JSON Lines read from memory and from a file through a tiny buffer give the same objects,
 //   lines and error, and every object round-trips like a value.
 // A violation traps, which libFuzzer reports as a crash.
+import FuzzSupport
 import Glibc
 @_spi(Testing) import StatMLCore
 
@@ -61,16 +62,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     return 0
 }
 
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-) -> CInt
-
 @_cdecl("FuzzJSON_main")  // SwiftPM's entry point for the target
 func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var c = argc
-    var v = argv
-    return LLVMFuzzerRunDriver(&c, &v, fuzzOne)
+    runFuzzer(argc, argv, fuzzOne)
 }

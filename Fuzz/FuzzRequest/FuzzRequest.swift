@@ -5,6 +5,7 @@
 // `CodeRequest.parse` must agree with the handler, its one-pass scanner with its JSON-tree parser, and what it
 // accepts must survive a round trip.
 import Coding
+import FuzzSupport
 import Glibc
 import Platform
 import Server
@@ -96,16 +97,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     return 0
 }
 
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-) -> CInt
-
 @_cdecl("FuzzRequest_main")
 func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var c = argc
-    var v = argv
-    return LLVMFuzzerRunDriver(&c, &v, fuzzOne)
+    runFuzzer(argc, argv, fuzzOne)
 }
