@@ -2,12 +2,14 @@
 //
 //     statml-bench csv FILE --numeric id,amount,rate,quantity,score
 //     statml-bench predict MODEL CSV [--text text] [--passes 5]
+//     statml-bench load URL --bodies FILE [--key KEY] [--connections 16] [--threads 2] [--seconds 20]
+//                           [--records-per-request 1] [--out FILE.json]
 //
 // `csv` reads a CSV file with StatML's streaming reader and reports throughput and peak memory, for
 // Benchmarks/csv/run.sh. Every field is touched: the numeric columns are parsed with `double(_:)`
 // and summed, the others have their (unescaped) lengths summed, so no work can be skipped. It prints
 // tool, file, bytes, rows, seconds, mb_per_s (10^6 bytes/s), peak_rss_mb, and checksums that the peer
-// tools print too. `predict`: see PredictBench.swift.
+// tools print too. `predict`: see PredictBench.swift; `load`: see LoadBench.swift.
 import Glibc
 import StatMLCore
 
@@ -39,8 +41,14 @@ if arguments.first == "predict" {
     predictBench(Array(arguments.dropFirst()))
     exit(0)
 }
+if arguments.first == "load" {
+    loadBench(Array(arguments.dropFirst()))
+}
 guard arguments.count >= 2, arguments[0] == "csv" else {
-    fail("usage: statml-bench csv FILE [--numeric col1,col2,...] | predict MODEL CSV [--text COL] [--passes N]")
+    fail(
+        "usage: statml-bench csv FILE [--numeric col1,col2,...] | predict MODEL CSV [--text COL] [--passes N] "
+            + "| load URL --bodies FILE [--key KEY] [--connections N] [--threads N] [--seconds S] "
+            + "[--records-per-request N] [--out FILE.json]")
 }
 let path = arguments[1]
 var numericNames: [String] = []

@@ -25,12 +25,13 @@ extension Store {
 
     /// Stores several coding requests' audit entries (action `code`) and review items in one transaction:
     /// one commit (one disk flush) for a group of requests, so that a busy service does not wait on a flush
-    /// per request. All entries are checked first; either all are stored or none.
-    public func recordCoding(_ entries: [CodingLogEntry]) throws {
+    /// per request. All entries are checked first; either all are stored or none. With `durability` `.log`
+    /// the commit is not flushed to disk before this returns (see `CommitDurability`).
+    public func recordCoding(_ entries: [CodingLogEntry], durability: CommitDurability = .disk) throws {
         for entry in entries { try Self.check(entry) }
         guard !entries.isEmpty else { return }
         let now = Timestamp.now()
-        try write { db in
+        try write(durability: durability) { db in
             // A group usually holds many requests of the same tenant and key: each tenant's setting and
             // each (key, tenant) pair is read once per transaction, which sees the same rows throughout.
             var textsAllowed: [Int64: Bool] = [:]

@@ -51,9 +51,45 @@ public final class Store: Sendable {
         }.get()
     }
 
-    /// Runs `body` in one transaction with the connection held exclusively.
-    func write<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
-        try withConnection { db in try db.transaction { try body(db) } }
+    /// Runs `body` in one transaction with the connection held exclusively; its commit is flushed to
+    /// disk before this returns unless `durability` is `.log`.
+    func write<T>(durability: CommitDurability = .disk, _ body: (any SQLConnection) throws -> T) throws -> T {
+        try withConnection { db in try db.transaction(durability: durability) { try body(db) } }
+    }
+
+    /// Runs `body` while no call can use this store's connection (the caller's own connection, e.g. a
+    /// second `Store`'s, is free): a checkpoint made meanwhile sees no commit of this one's start after it.
+    public func withWritesPaused<T>(_ body: () throws -> T) throws -> T {
+        try withConnection { _ in try body() }
+    }
+
+    /// SQLite: the size, in pages, of the write-ahead log at which a commit checkpoints it itself, in the
+    /// committing call (SQLite's default: 1,000). A service that checkpoints from a thread of its own
+    /// raises it, so that requests do not. PostgreSQL: nothing to set.
+    public func setAutoCheckpoint(pages: Int) throws {
+        try withConnection { db in
+            guard db.dialect == .sqlite else { return }
+            _ = try db.query("PRAGMA wal_autocheckpoint=\(max(0, pages))")
+        }
+    }
+
+    /// What a checkpoint did (`checkpoint()`): the write-ahead log's frames and how many of them are now
+    /// in the database file.
+    public struct CheckpointResult: Sendable, Equatable {
+        public var logFrames: Int
+        public var checkpointed: Int
+    }
+
+    /// Flushes SQLite's write-ahead log to disk, which makes every `.log` commit so far durable, and copies
+    /// it into the database file as far as no reader still needs it, without waiting for other connections.
+    /// Returns nil for PostgreSQL (its WAL writer does this itself) and when another connection is
+    /// checkpointing at this moment. A service calls it from a connection of its own (a second `Store`),
+    /// so requests never wait for the flush.
+    public func checkpoint() throws -> CheckpointResult? {
+        try withConnection { db in
+            guard let sqlite = db as? SQLiteConnection, let done = try sqlite.checkpoint() else { return nil }
+            return CheckpointResult(logFrames: done.logFrames, checkpointed: done.checkpointed)
+        }
     }
 
     /// Serialises writers of one tenant's registry across processes. SQLite's BEGIN IMMEDIATE already

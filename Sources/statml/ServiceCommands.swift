@@ -30,6 +30,7 @@ enum ServiceCommands {
         examples: [
             "statml serve --port 8080 --store statml.db",
             "statml serve --port 8080 --database-url postgresql://statml@db:5432/statml --threads 8",
+            "statml serve --port 8080 --coding-durability disk",
         ],
         options: storeOptions + [
             .value("port", valueName: "N", help: "TCP port (0: any free port, printed on start)", default: "8080"),
@@ -37,8 +38,18 @@ enum ServiceCommands {
             .value(
                 "threads", valueName: "N",
                 help:
-                    "request threads; a request waiting for its commit holds one, so give at least one per busy connection",
-                default: "16"),
+                    "0: a thread for each connection, so that a request waiting for its commit never holds up another connection; N: a pool of N threads shared by all connections (for many mostly idle ones)",
+                default: "0"),
+            .value(
+                "coding-durability", valueName: "log|disk",
+                help:
+                    "when POST /v1/code answers. log: once its audit entry and review items are committed to the store's log, safe from a crash or kill -9 of statml, and on disk within --checkpoint-interval (SQLite) or by PostgreSQL's WAL writer (0.6 s by default); disk: once they are flushed to disk, safe from power loss (every answer waits for the disk). Review decisions and admin actions always wait for the disk",
+                default: "log"),
+            .value(
+                "checkpoint-interval", valueName: "S",
+                help:
+                    "SQLite store: seconds between checkpoints, which flush the log to disk and copy it into the database file off the request path",
+                default: "0.1"),
             .value("max-body-mb", valueName: "MB", help: "largest request body accepted", default: "64"),
             .value("timeout", valueName: "S", help: "seconds an idle connection is kept", default: "30"),
         ],
@@ -46,12 +57,22 @@ enum ServiceCommands {
             guard let port = try args.int("port"), (0...65535).contains(port) else {
                 throw StatMLError.usage("--port must be in 0…65535")
             }
-            let threads = try positive(args, "threads")
+            guard let threads = try args.int("threads"), threads >= 0 else {
+                throw StatMLError.usage("--threads must be 0 (a thread per connection) or a positive whole number")
+            }
             let maxBody = try positive(args, "max-body-mb")
             let timeout = try positive(args, "timeout")
+            guard let durability = CommitDurability(rawValue: args.value("coding-durability")!) else {
+                throw StatMLError.usage("--coding-durability must be log or disk")
+            }
+            guard let interval = Double(args.value("checkpoint-interval")!), interval > 0, interval <= 3600 else {
+                throw StatMLError.usage("--checkpoint-interval must be a number of seconds in (0, 3600]")
+            }
             let store = try openStore(args)
             var options = CodingService.Options()
-            options.threads = min(threads, ProcessInfo.processInfo.activeProcessorCount)
+            let cores = ProcessInfo.processInfo.activeProcessorCount
+            options.threads = threads == 0 ? cores : min(threads, cores)
+            options.codingDurability = durability
             let metrics = Metrics()
             let service = CodingService(store: store, metrics: metrics, options: options)
             let router = service.makeRouter()
@@ -59,11 +80,15 @@ enum ServiceCommands {
                 host: args.value("host")!, port: UInt16(port), threads: threads, maxBodyBytes: maxBody << 20,
                 connectionTimeoutSeconds: timeout, metrics: metrics
             ) { router.handle($0) }
+            // Started before the server: the log is flushed from the first answer on.
+            let checkpointer = try LogCheckpointer.start(serving: store, interval: interval)
             try server.start()
             CommandLineTool.printError(
-                "statml serve: listening on http://\(args.value("host")!):\(server.port) (store: \(store.location), \(threads) threads)"
+                "statml serve: listening on http://\(args.value("host")!):\(server.port) (store: \(store.location), \(threads == 0 ? "a thread per connection" : "\(threads) threads"), coding durability \(durability.rawValue))"
             )
             let signal = server.runUntilTerminated(graceTimeout: .seconds(30))
+            // The requests in flight are finished: a last checkpoint puts everything answered on disk.
+            checkpointer?.stop()
             CommandLineTool.printError("statml serve: stopped on signal \(signal)")
             store.close()
             return 0

@@ -26,6 +26,38 @@ struct SQLConnectionTests {
         }
     }
 
+    @Test(
+        "a .log transaction commits like a .disk one; only how its commit syncs differs, and for it alone",
+        arguments: Backend.available)
+    func commitDurability(_ backend: Backend) throws {
+        try withStore(backend) { fixture in
+            let db = try fixture.rawConnection()
+            try db.executeScript("CREATE TABLE t (i BIGINT PRIMARY KEY)")
+            /// SQLite: the connection's `synchronous` (1 NORMAL, 2 FULL); PostgreSQL: `synchronous_commit`.
+            func setting() throws -> String {
+                fixture.backend == .sqlite
+                    ? "\(try db.query("PRAGMA synchronous")[0].int(0))"
+                    : try db.query("SHOW synchronous_commit")[0].text(0)
+            }
+            let during = try db.transaction(durability: .log) {
+                try db.execute("INSERT INTO t (i) VALUES (?)", .integer(1))
+                return try setting()
+            }
+            #expect(during == (fixture.backend == .sqlite ? "1" : "off"))
+            let after = try setting()
+            // SQLite keeps NORMAL until a transaction asks for FULL; PostgreSQL's SET LOCAL ends with the transaction.
+            #expect(after == (fixture.backend == .sqlite ? "1" : "on"))
+            let next = try db.transaction(durability: .disk) {
+                try db.execute("INSERT INTO t (i) VALUES (?)", .integer(2))
+                return try setting()
+            }
+            #expect(next == (fixture.backend == .sqlite ? "2" : "on"))
+            // Both commits are visible to another connection.
+            let other = try fixture.rawConnection()
+            #expect(try other.query("SELECT i FROM t ORDER BY i").map(\.values) == [[.integer(1)], [.integer(2)]])
+        }
+    }
+
     @Test("a failed transaction leaves nothing behind", arguments: Backend.available)
     func rollback(_ backend: Backend) throws {
         try withStore(backend) { fixture in

@@ -33,7 +33,7 @@ struct CodingLogTests {
 
     @Test func everyRequestReturnsAfterItsOwnEntryIsStored() throws {
         let f = try ServiceFixture()
-        let log = CodingLog(store: f.store)
+        let log = CodingLog(store: f.store, durability: .disk)
         let failures = Mutex(0)
         onThreads(16, 25) { t, i in
             let n = t * 100 + i
@@ -54,7 +54,7 @@ struct CodingLogTests {
 
     @Test func aBadEntryFailsAloneAndAFailedWriteReachesEveryWaiter() throws {
         let f = try ServiceFixture()
-        let log = CodingLog(store: f.store)
+        let log = CodingLog(store: f.store, durability: .disk)
         #expect(throws: StatMLError.self) { try log.record(entry(f, 1, confidence: 2)) }
         try log.record(entry(f, 2))
         #expect(try f.store.queueLength(tenant: f.a) == 1)
@@ -65,5 +65,26 @@ struct CodingLogTests {
             do { try log.record(entry(f, 100 + t * 10 + i)) } catch { errors.withLock { $0 += 1 } }
         }
         #expect(errors.withLock { $0 } == 40)
+    }
+
+    @Test func withLogDurabilityTheCheckpointerPutsEveryAnsweredEntryInTheDatabaseFile() throws {
+        let f = try ServiceFixture()
+        let log = CodingLog(store: f.store, durability: .log)
+        // Every commit counts as "many frames": each checkpoint also runs one with the store paused (at
+        // most one a second).
+        let checkpointer = try #require(try LogCheckpointer.start(serving: f.store, interval: 0.01, restartFrames: 1))
+        onThreads(8, 25) { t, i in try? log.record(entry(f, t * 100 + i)) }
+        #expect(try f.store.queueLength(tenant: f.a) == 200)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while checkpointer.checkpoints.all < 3 && ContinuousClock.now < deadline { usleep(5_000) }
+        checkpointer.stop()
+        let counts = checkpointer.checkpoints
+        #expect(counts.all >= 3 && counts.paused >= 1, "\(counts)")
+        // After `stop`, the database file alone (no write-ahead log) holds every answered entry.
+        let copy = f.directory + "/copy.db"
+        try FileManager.default.copyItem(atPath: f.directory + "/store.db", toPath: copy)
+        let fromFile = try Store.open(.sqlite(path: copy))
+        #expect(try fromFile.queueLength(tenant: f.a) == 200)
+        #expect(try fromFile.auditEvents(tenant: f.a, limit: 1000).filter { $0.action == "code" }.count == 200)
     }
 }

@@ -16,30 +16,73 @@ struct DurabilityTests {
     static let acknowledgedBeforeKill = 100
     static let clientThreads = 4
 
+    /// A store in a new directory with tenant `t`, a client and a coder key, and a production model trained
+    /// on generated products, all made through the CLI as an administrator would.
+    struct Setup {
+        let statml: StatMLExecutable
+        let directory: URL
+        let clientKey: String
+        let coderKey: String
+
+        init() throws {
+            let binary = try #require(
+                StatMLExecutable.url,
+                """
+                the 'statml' executable is not next to the test bundle (\(CommandLine.arguments[0])): build it together \
+                with the tests (swift build --build-tests) or set STATML_BINARY
+                """)
+            directory = FileManager.default.temporaryDirectory
+                .appendingPathComponent("statml-durability-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            statml = StatMLExecutable(url: binary, directory: directory)
+            try statml.run(["admin", "create-tenant", "t", "--store", "s.db"])
+            clientKey = try statml.run(["admin", "create-key", "--tenant", "t", "--role", "client", "--store", "s.db"])
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            coderKey = try statml.run(["admin", "create-key", "--tenant", "t", "--role", "coder", "--store", "s.db"])
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            try statml.run(["code", "sample", "products.csv", "--rows", "300", "--seed", "5", "--quiet"])
+            try statml.run(
+                ["code", "train", "--data", "products.csv", "--model", "m.statml", "--algorithm", "linear", "--quiet"])
+            try statml.run(["models", "push", "m.statml", "--tenant", "t", "--stage", "production", "--store", "s.db"])
+        }
+    }
+
+    /// Runs `stream` on `clientThreads` threads against `server` and kills the server once
+    /// `acknowledgedBeforeKill` requests are acknowledged and one is in flight; checks the kill happened
+    /// mid-stream and returns the outcome.
+    func killMidStream(_ stream: RequestStream, _ server: ServeProcess, key: String) throws -> RequestStream.Outcome {
+        let port = server.port
+        let workers = (0..<Self.clientThreads).map { _ in TestThread { stream.send(port: port, key: key) } }
+        let deadline = Date().addingTimeInterval(20)
+        var killed = false
+        while !killed && Date() < deadline && !stream.isExhausted {
+            killed = stream.killIfReady(pid: server.pid, acknowledged: Self.acknowledgedBeforeKill)
+            if !killed { usleep(500) }
+        }
+        if !killed { server.killIfRunning() }
+        for worker in workers { worker.join() }
+        try #require(killed, "the server was not killed mid-stream: \(stream.summary)")
+        let exit = server.waitForExit()
+        #expect(exit == .signal(SIGKILL), "the first server ended with \(exit), not SIGKILL")
+        let outcome = stream.outcome
+        #expect(outcome.unexpected.count == 0, "unexpected answers: \(outcome.unexpected.prefix(10))")
+        #expect(
+            outcome.acknowledgedAtKill >= Self.acknowledgedBeforeKill,
+            "only \(outcome.acknowledgedAtKill) requests were acknowledged before the kill")
+        #expect(
+            !outcome.cutOff.isEmpty,
+            "no request was in flight when the server was killed (sent, never answered): \(stream.summary)")
+        return outcome
+    }
+
     @Test func everyAcknowledgedDecisionSurvivesKill9() throws {
-        let binary = try #require(
-            StatMLExecutable.url,
-            """
-            the 'statml' executable is not next to the test bundle (\(CommandLine.arguments[0])): build it together \
-            with the tests (swift build --build-tests) or set STATML_BINARY
-            """)
-        let dir = FileManager.default.temporaryDirectory
-            .appendingPathComponent("statml-durability-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let setup = try Setup()
+        let dir = setup.directory
         var keepDirectory = false
         defer { if !keepDirectory { try? FileManager.default.removeItem(at: dir) } }
-        let statml = StatMLExecutable(url: binary, directory: dir)
-
-        // A tenant, its keys and a production model, through the CLI as an administrator would.
-        try statml.run(["admin", "create-tenant", "t", "--store", "s.db"])
-        let clientKey = try statml.run(["admin", "create-key", "--tenant", "t", "--role", "client", "--store", "s.db"])
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        let coderKey = try statml.run(["admin", "create-key", "--tenant", "t", "--role", "coder", "--store", "s.db"])
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        try statml.run(["code", "sample", "products.csv", "--rows", "300", "--seed", "5", "--quiet"])
-        try statml.run(
-            ["code", "train", "--data", "products.csv", "--model", "m.statml", "--algorithm", "linear", "--quiet"])
-        try statml.run(["models", "push", "m.statml", "--tenant", "t", "--stage", "production", "--store", "s.db"])
+        let statml = setup.statml
+        let clientKey = setup.clientKey
+        let coderKey = setup.coderKey
 
         let first = try ServeProcess(statml, name: "serve-1")
         defer { first.killIfRunning() }
@@ -67,42 +110,27 @@ struct DurabilityTests {
             path: "/v1/review/next?limit=1000", headers: ["Authorization": "Bearer \(coderKey)"])
         try #require(next.status == 200, "GET /v1/review/next: \(next.status) \(next.text)")
         #expect(json(next)?["queue_length"]?.intValue == queued)
-        let plan: [PlannedDecision] = try (json(next)?["items"]?.arrayValue ?? []).map { item in
+        let plan: [PlannedRequest] = try (json(next)?["items"]?.arrayValue ?? []).map { item in
             let id = try #require(item["id"]?.intValue, "review item without an id: \(item)")
             let codes = (item["suggestions"]?.arrayValue ?? []).compactMap { $0["code"]?.stringValue }
             let code = try #require(codes.isEmpty ? nil : codes[id % codes.count], "item \(id) has no suggestions")
-            return PlannedDecision(id: id, code: code)
+            return PlannedRequest(
+                id: id, path: "/v1/review/items/\(id)",
+                body: Array((["code": .string(code)] as JSONValue).serialized().utf8), value: code)
         }
         try #require(plan.count == queued, "GET /v1/review/next listed \(plan.count) of \(queued) queued items")
         client.disconnect()
 
         // Reviewers decide on several threads; the server is killed once enough decisions are
         // acknowledged and while at least one request has been sent and not yet answered.
-        let stream = DecisionStream(plan: plan)
-        let port = first.port
-        let workers = (0..<Self.clientThreads).map { _ in
-            TestThread { stream.decide(port: port, key: coderKey) }
+        let stream = RequestStream(plan: plan) { request, response in
+            let answer = json(response)
+            guard response.status == 200, answer?["status"]?.stringValue == "decided",
+                answer?["code"]?.stringValue == request.value
+            else { return nil }
+            return request.value
         }
-        let deadline = Date().addingTimeInterval(20)
-        var killed = false
-        while !killed && Date() < deadline && !stream.isExhausted {
-            killed = stream.killIfReady(pid: first.pid, acknowledged: Self.acknowledgedBeforeKill)
-            if !killed { usleep(500) }
-        }
-        if !killed { first.killIfRunning() }
-        for worker in workers { worker.join() }
-        try #require(killed, "the server was not killed mid-stream: \(stream.summary)")
-        let exit = first.waitForExit()
-        #expect(exit == .signal(SIGKILL), "the first server ended with \(exit), not SIGKILL")
-
-        let outcome = stream.outcome
-        #expect(outcome.unexpected.count == 0, "unexpected answers: \(outcome.unexpected.prefix(10))")
-        #expect(
-            outcome.acknowledgedAtKill >= Self.acknowledgedBeforeKill,
-            "only \(outcome.acknowledgedAtKill) decisions were acknowledged before the kill")
-        #expect(
-            !outcome.cutOff.isEmpty,
-            "no request was in flight when the server was killed (sent, never answered): \(stream.summary)")
+        let outcome = try killMidStream(stream, first, key: coderKey)
 
         // The store after the crash, through a new server on it.
         let second = try ServeProcess(statml, name: "serve-2")
@@ -136,7 +164,7 @@ struct DurabilityTests {
             restart (id: acknowledged code → stored code): \
             \(lost.prefix(20).map { "\($0.key): \($0.value) → \(stored[$0.key] ?? "pending")" }); store kept in \(dir.path)
             """)
-        let phantom = stored.filter { stream.sentCode(for: $0.key) != $0.value }
+        let phantom = stored.filter { stream.sentValue(for: $0.key) != $0.value }
         #expect(phantom.count == 0, "decisions no reviewer sent, or with another code: \(phantom.prefix(20))")
         #expect(stored.count >= outcome.acknowledged.count)
 
@@ -174,6 +202,66 @@ struct DurabilityTests {
         #expect(second.waitForExit() == .exit(0), "the restarted server did not stop cleanly on SIGTERM")
     }
 
+    /// The same for coding requests, with `statml serve`'s default `--coding-durability log`: a request is
+    /// answered once its audit entry and review items are committed to SQLite's write-ahead log, before the
+    /// log is flushed to disk. A crash of the server process must still lose none of them (the operating
+    /// system holds the log); only a power loss could. After the restart, every record an acknowledged
+    /// request sent to review is in the queue, and there is a `code` audit entry for each acknowledged request.
+    @Test func everyAcknowledgedCodingRequestSurvivesKill9() throws {
+        let setup = try Setup()
+        let dir = setup.directory
+        var keepDirectory = false
+        defer { if !keepDirectory { try? FileManager.default.removeItem(at: dir) } }
+
+        let first = try ServeProcess(setup.statml, name: "serve-1")
+        defer { first.killIfRunning() }
+        // One gibberish record a request, so that each is queued for review: at most 900, the most one
+        // GET /v1/review/next lists.
+        var random = SeededGenerator(seed: 9)
+        let plan: [PlannedRequest] = (0..<900).map { id in
+            let record: JSONValue = ["id": .string("c\(id)"), "text": .string(Self.gibberish(&random))]
+            return PlannedRequest(
+                id: id, path: "/v1/code", body: Array((["records": [record]] as JSONValue).serialized().utf8),
+                value: "c\(id)")
+        }
+        let stream = RequestStream(plan: plan) { request, response in
+            guard response.status == 200, let results = json(response)?["results"]?.arrayValue, results.count == 1,
+                results[0]["id"]?.stringValue == request.value
+            else { return nil }
+            // The value: the record's id when it went to review, "" when it was coded automatically.
+            return results[0]["auto"]?.boolValue == false ? request.value : ""
+        }
+        let outcome = try killMidStream(stream, first, key: setup.clientKey)
+        let queuedByAcknowledged = Set(outcome.acknowledged.values.filter { !$0.isEmpty })
+        #expect(
+            queuedByAcknowledged.count * 2 > outcome.acknowledged.count,
+            "most gibberish should go to review: \(queuedByAcknowledged.count) of \(outcome.acknowledged.count)")
+
+        let second = try ServeProcess(setup.statml, name: "serve-2")
+        defer { second.killIfRunning() }
+        let reader = HTTPTestClient(port: second.port)
+        let next = try reader.request(
+            path: "/v1/review/next?limit=1000", headers: ["Authorization": "Bearer \(setup.coderKey)"])
+        try #require(next.status == 200, "GET /v1/review/next: \(next.status) \(next.text)")
+        let queued = Set((json(next)?["items"]?.arrayValue ?? []).compactMap { $0["record_id"]?.stringValue })
+        let lost = queuedByAcknowledged.subtracting(queued).sorted()
+        if !lost.isEmpty { keepDirectory = true }
+        #expect(
+            lost.isEmpty,
+            "\(lost.count) records that acknowledged requests sent to review are not queued after the restart: \(lost.prefix(20)); store kept in \(dir.path)"
+        )
+        let phantom = queued.filter { stream.sentValue(for: Int($0.dropFirst())!) == nil }
+        #expect(phantom.isEmpty, "queued records no client sent: \(phantom.prefix(20))")
+
+        let codeEntries = try setup.statml.run(["admin", "audit", "--tenant", "t", "--store", "s.db"])
+            .split(separator: "\n").filter { try JSONValue.parse(String($0))["action"]?.stringValue == "code" }
+        #expect(
+            codeEntries.count >= outcome.acknowledged.count,
+            "\(codeEntries.count) code audit entries for \(outcome.acknowledged.count) acknowledged requests")
+        second.terminate()
+        #expect(second.waitForExit() == .exit(0), "the restarted server did not stop cleanly on SIGTERM")
+    }
+
     /// Two to four words of random letters.
     static func gibberish(_ random: inout SeededGenerator) -> String {
         let letters = Array("bcdfghjklmnpqrstvwxzaeiouy")
@@ -183,17 +271,21 @@ struct DurabilityTests {
     }
 }
 
-/// A decision a reviewer will send: one of the item's suggested codes.
-struct PlannedDecision: Sendable {
+/// One request a client thread will send: `id` names it, `value` is what an acknowledgement of it must
+/// leave in the store (a decision's code; the ids of the records a coding request queued for review).
+struct PlannedRequest: Sendable {
     var id: Int
-    var code: String
+    var path: String
+    var body: [UInt8]
+    var value: String
 }
 
-/// The decisions the reviewer threads send and what became of each request, and the kill of the server
-/// at a moment the stream is known to be mid-flight.
-final class DecisionStream: Sendable {
+/// The requests the client threads send and what became of each, and the kill of the server at a moment
+/// the stream is known to be mid-flight.
+final class RequestStream: Sendable {
     struct Outcome {
-        /// Item id → code of every decision answered with HTTP 200, before or after the kill.
+        /// Request id → value of every request acknowledged (accepted by `acknowledges`), before or after
+        /// the kill.
         var acknowledged: [Int: String] = [:]
         var acknowledgedAtKill = 0
         /// Sent before the kill and never answered: the requests the kill cut off.
@@ -211,11 +303,16 @@ final class DecisionStream: Sendable {
         var killed = false
     }
 
-    private let plan: [PlannedDecision]
+    private let plan: [PlannedRequest]
+    /// The acknowledged value of an answer to `request`, or nil when the answer is not the success it should be.
+    private let acknowledges: @Sendable (PlannedRequest, HTTPTestResponse) -> String?
     private let next = Atomic<Int>(0)
     private let state = Mutex(State())
 
-    init(plan: [PlannedDecision]) { self.plan = plan }
+    init(plan: [PlannedRequest], acknowledges: @escaping @Sendable (PlannedRequest, HTTPTestResponse) -> String?) {
+        self.plan = plan
+        self.acknowledges = acknowledges
+    }
 
     var isExhausted: Bool { next.load(ordering: .relaxed) >= plan.count && state.withLock { $0.awaiting.isEmpty } }
 
@@ -233,9 +330,9 @@ final class DecisionStream: Sendable {
         }
     }
 
-    func sentCode(for id: Int) -> String? { state.withLock { $0.sent[id] } }
+    func sentValue(for id: Int) -> String? { state.withLock { $0.sent[id] } }
 
-    /// Sends SIGKILL to `pid` when at least `acknowledged` decisions are acknowledged and some request
+    /// Sends SIGKILL to `pid` when at least `acknowledged` requests are acknowledged and some request
     /// is awaiting its answer; holding the lock, so no answer is recorded between the check and the kill.
     func killIfReady(pid: pid_t, acknowledged: Int) -> Bool {
         state.withLock { s in
@@ -248,29 +345,28 @@ final class DecisionStream: Sendable {
         }
     }
 
-    /// One reviewer: takes the next planned decision and sends it, until the plan runs out or the
-    /// server is gone.
-    func decide(port: UInt16, key: String) {
+    /// One client: takes the next planned request and sends it, until the plan runs out or the server
+    /// is gone.
+    func send(port: UInt16, key: String) {
         let client = HTTPTestClient(port: port)
         while true {
             let index = next.add(1, ordering: .relaxed).oldValue
             guard index < plan.count else { return }
-            let decision = plan[index]
-            let body = Array((["code": .string(decision.code)] as JSONValue).serialized().utf8)
+            let request = plan[index]
             let head =
-                "POST /v1/review/items/\(decision.id) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
-                + "Authorization: Bearer \(key)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
+                "POST \(request.path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
+                + "Authorization: Bearer \(key)\r\nContent-Type: application/json\r\nContent-Length: \(request.body.count)\r\n\r\n"
             do {
-                try client.send(Array(head.utf8) + body)
+                try client.send(Array(head.utf8) + request.body)
             } catch {
                 state.withLock { s in
-                    if !s.killed { s.outcome.unexpected.append("item \(decision.id): sending failed: \(error)") }
+                    if !s.killed { s.outcome.unexpected.append("request \(request.id): sending failed: \(error)") }
                 }
                 return
             }
             let stillRunning = state.withLock { s in
-                s.sent[decision.id] = decision.code
-                if !s.killed { s.awaiting.insert(decision.id) }
+                s.sent[request.id] = request.value
+                if !s.killed { s.awaiting.insert(request.id) }
                 return !s.killed
             }
             let response: HTTPTestResponse
@@ -278,21 +374,19 @@ final class DecisionStream: Sendable {
                 response = try client.readResponse(method: "POST")
             } catch {
                 state.withLock { s in
-                    s.awaiting.remove(decision.id)
-                    s.failed.insert(decision.id)
-                    if !s.killed { s.outcome.unexpected.append("item \(decision.id): \(error) before the kill") }
+                    s.awaiting.remove(request.id)
+                    s.failed.insert(request.id)
+                    if !s.killed { s.outcome.unexpected.append("request \(request.id): \(error) before the kill") }
                 }
                 return
             }
-            let answer = json(response)
+            let value = acknowledges(request, response)
             state.withLock { s in
-                s.awaiting.remove(decision.id)
-                if response.status == 200, answer?["status"]?.stringValue == "decided",
-                    answer?["code"]?.stringValue == decision.code
-                {
-                    s.outcome.acknowledged[decision.id] = decision.code
+                s.awaiting.remove(request.id)
+                if let value {
+                    s.outcome.acknowledged[request.id] = value
                 } else {
-                    s.outcome.unexpected.append("item \(decision.id): HTTP \(response.status) \(response.text)")
+                    s.outcome.unexpected.append("request \(request.id): HTTP \(response.status) \(response.text)")
                 }
             }
             if !stillRunning { return }
@@ -378,7 +472,7 @@ final class ServeProcess {
     init(_ statml: StatMLExecutable, name: String) throws {
         stderr = statml.directory.appendingPathComponent("\(name).err")
         process = try statml.start(
-            ["serve", "--port", "0", "--store", "s.db", "--threads", "4"],
+            ["serve", "--port", "0", "--store", "s.db"],
             stdout: statml.directory.appendingPathComponent("\(name).out"), stderr: stderr)
         let prefix = "statml serve: listening on http://0.0.0.0:"
         for _ in 0..<1000 {

@@ -1,3 +1,4 @@
+import Dispatch
 import Glibc
 import Server
 import StatMLCore
@@ -33,6 +34,42 @@ struct HTTPServerTests {
             #expect(body["query"]?["flag"] == "")
             #expect(body["userAgent"] == "tests/1.0")
             #expect(body["remote"] == "127.0.0.1")
+        }
+    }
+
+    /// The default of `statml serve`: with a thread per connection, a handler that waits (as a coding
+    /// request waits for its commit) holds up no other connection, however the connections arrived.
+    @Test func withAThreadPerConnectionABlockedRequestHoldsUpNoOtherConnection() throws {
+        let release = DispatchSemaphore(value: 0)
+        let blocked = Atomic<Int>(0)
+        let handler: HTTPServer.Handler = { request in
+            if request.path == "/wait" {
+                blocked.add(1, ordering: .sequentiallyConsistent)
+                release.wait()
+            }
+            return .text("done \(request.path)")
+        }
+        try withHTTPServer(threads: 0, handler: handler) { server in
+            // Eight connections each hold a waiting request...
+            let waiting = (0..<8).map { _ in HTTPTestClient(port: server.port) }
+            let answered = Atomic<Int>(0)
+            let threads = waiting.map { client in
+                TestThread {
+                    if (try? client.request(path: "/wait"))?.text == "done /wait" {
+                        answered.add(1, ordering: .sequentiallyConsistent)
+                    }
+                }
+            }
+            try waitUntil { blocked.load(ordering: .sequentiallyConsistent) == 8 }
+            // ...and new connections are still answered at once.
+            for k in 0..<8 {
+                let client = HTTPTestClient(port: server.port, receiveTimeoutSeconds: 2)
+                #expect(try client.request(path: "/ping\(k)").text == "done /ping\(k)")
+            }
+            #expect(answered.load(ordering: .sequentiallyConsistent) == 0)
+            for _ in 0..<8 { release.signal() }
+            for thread in threads { thread.join() }
+            #expect(answered.load(ordering: .sequentiallyConsistent) == 8)
         }
     }
 

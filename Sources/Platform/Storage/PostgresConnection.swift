@@ -49,6 +49,18 @@ final class PostgresConnection: SQLConnection {
         }
     }
 
+    func begin(_ durability: CommitDurability) throws {
+        try execute(dialect.beginTransaction, [])
+        guard durability == .log else { return }
+        do {
+            // LOCAL: this transaction only; the connection's later transactions are synchronous again.
+            try execute("SET LOCAL synchronous_commit TO off", [])
+        } catch {
+            _ = try? execute("ROLLBACK", [])
+            throw error
+        }
+    }
+
     func executeScript(_ sql: String) throws {
         try ensureConnected()
         let result = PQexec(connection, sql)

@@ -126,6 +126,9 @@ protocol SQLConnection: AnyObject {
 
     /// Runs several statements without parameters (a migration script).
     func executeScript(_ sql: String) throws
+
+    /// Starts a transaction whose commit is as durable as `durability` asks.
+    func begin(_ durability: CommitDurability) throws
 }
 
 extension SQLConnection {
@@ -144,10 +147,10 @@ extension SQLConnection {
     }
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws, so a
-    /// half-done operation never becomes visible.
+    /// half-done operation never becomes visible. The commit is flushed to disk unless `durability` is `.log`.
     @discardableResult
-    func transaction<T>(_ body: () throws -> T) throws -> T {
-        try execute(dialect.beginTransaction, [])
+    func transaction<T>(durability: CommitDurability = .disk, _ body: () throws -> T) throws -> T {
+        try begin(durability)
         do {
             let result = try body()
             try execute("COMMIT", [])

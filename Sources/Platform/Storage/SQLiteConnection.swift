@@ -4,8 +4,9 @@ import StatMLCore
 /// A SQLite database file: the default store, one file next to the service.
 ///
 /// WAL lets readers work while one writer commits; `synchronous=FULL` makes a commit survive power
-/// loss and `kill -9` once it returns; the busy timeout lets a second process wait for the write lock
-/// instead of failing at once.
+/// loss and `kill -9` once it returns (`synchronous=NORMAL`, for `.log` commits, only `kill -9`, until the
+/// next FULL commit or checkpoint flushes the log); the busy timeout lets a second process wait for the
+/// write lock instead of failing at once.
 final class SQLiteConnection: SQLConnection {
     let dialect = SQLDialect.sqlite
     let path: String
@@ -15,6 +16,9 @@ final class SQLiteConnection: SQLConnection {
     /// code, so the set is small; it is emptied if it ever grows past `statementCacheLimit`.
     private var statements: [String: OpaquePointer] = [:]
     static let statementCacheLimit = 256
+    /// The `synchronous` setting in force: changed only between transactions, and only when a transaction
+    /// asks for the other one.
+    private var synchronous = CommitDurability.disk
 
     /// How long a statement waits for another process's write lock before giving up.
     static let busyTimeoutMilliseconds: Int32 = 10_000
@@ -40,6 +44,28 @@ final class SQLiteConnection: SQLConnection {
             )
         }
         try executeScript("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
+    }
+
+    func begin(_ durability: CommitDurability) throws {
+        if durability != synchronous {
+            // Not allowed inside a transaction; here, between two, it only sets how the next commit syncs.
+            try execute(durability == .disk ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", [])
+            synchronous = durability
+        }
+        try execute(dialect.beginTransaction, [])
+    }
+
+    /// Copies the write-ahead log into the database file as far as no reader still needs it, flushing
+    /// the log first (which makes every commit so far durable) and the database after. PASSIVE: never
+    /// waits for other connections, so writers carry on meanwhile. Returns the log's frames and how many
+    /// of them are now in the database; nil when another connection is checkpointing at this moment.
+    func checkpoint() throws -> (logFrames: Int, checkpointed: Int)? {
+        var logFrames: Int32 = 0
+        var checkpointed: Int32 = 0
+        let rc = sqlite3_wal_checkpoint_v2(db, nil, SQLITE_CHECKPOINT_PASSIVE, &logFrames, &checkpointed)
+        if rc & 0xff == SQLITE_BUSY { return nil }
+        try check(rc, "checkpointing the write-ahead log")
+        return (Int(logFrames), Int(checkpointed))
     }
 
     deinit {

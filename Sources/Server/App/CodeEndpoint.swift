@@ -85,6 +85,10 @@ extension CodingService {
         }
         let records = parsed.records
         let candidateCount = parsed.candidates
+        // This request will record an entry: a commit about to start waits briefly for it (group commit).
+        codingLog.announce()
+        var announced = true
+        defer { if announced { codingLog.withdraw() } }
         let loaded = try models.production(caller.tenant)
         let predictions = codeAll(records.map(\.text), with: loaded)
 
@@ -147,10 +151,12 @@ extension CodingService {
             ("queued_for_review", .number(Double(review.count))), ("model_version", .number(Double(loaded.version))),
         ]
         if caller.tenant.auditTexts { details.append(("texts", .array(records.map { .string($0.text) }))) }
+        announced = false
         try codingLog.record(
             CodingLogEntry(
                 tenant: caller.tenant, actorKeyID: caller.key.id, details: .object(JSONObject(details)),
-                reviewItems: review))
+                reviewItems: review),
+            announced: true)
         counters.requests.increment()
         return HTTPResponse(status: 200, headers: ["Content-Type": "application/json; charset=utf-8"], body: out)
     }

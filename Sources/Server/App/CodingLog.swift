@@ -3,8 +3,9 @@ import Platform
 import StatMLCore
 
 /// Group commit for coding requests: each request's audit entry and review items must be stored before
-/// it is answered, but a disk flush per request would cap a busy service at a few thousand requests a
-/// second and make every request wait behind the others' flushes. So a request adds its entry and
+/// it is answered (committed; flushed to disk too when `durability` is `.disk`), but a commit per request
+/// would cap a busy service at a few thousand requests a second and make every request wait behind the
+/// others' commits. So a request adds its entry and
 /// waits; while no group is being written, the request becomes the writer and stores every entry
 /// pending at that moment in one transaction (`Store.recordCoding`). Entries are checked before they
 /// join a group, so one bad entry cannot fail another request's write.
@@ -15,11 +16,18 @@ import StatMLCore
 /// the lock and wait again.
 final class CodingLog: @unchecked Sendable {
     private let store: Store
-    /// Guards `pending` and `writing`.
-    private let lock = NSLock()
+    /// `.log`: a group's commit is not flushed to disk before its requests are answered (`LogCheckpointer`
+    /// flushes it soon after).
+    let durability: CommitDurability
+    /// Guards `pending`, `writing` and `coming`; a writer waits on it for the requests still coming.
+    private let lock = NSCondition()
     private var pending: [Waiter] = []
     /// True from the moment a writer is chosen until it hands on or finds nothing more to write.
     private var writing = false
+    /// Requests that announced an entry (`announce`) and have not recorded it yet: still coding.
+    private var coming = 0
+    /// How long a writer waits for the requests still coming before it commits without them.
+    let groupWait: Double
 
     /// One request waiting: its entry, then what happened to it. `turn` is written before `wake` is
     /// signalled and read after it is waited for, so the semaphore orders the two threads' accesses.
@@ -39,15 +47,48 @@ final class CodingLog: @unchecked Sendable {
         init(_ entry: CodingLogEntry) { self.entry = entry }
     }
 
-    init(store: Store) {
+    init(store: Store, durability: CommitDurability, groupWait: Double = 0.001) {
         self.store = store
+        self.durability = durability
+        self.groupWait = groupWait
     }
 
-    /// Stores `entry`; returns once it is committed, or throws the store's error.
-    func record(_ entry: CodingLogEntry) throws {
-        try Store.check(entry)
+    /// Says that this request will record an entry soon (it has started coding). A writer about to commit
+    /// waits up to `groupWait` for such requests, so that a busy service commits once for all the requests
+    /// in flight rather than once for every one or two: each commit writes whole pages of the audit and
+    /// review tables (and, with `.disk`, waits for the disk), whatever the number of entries. Every
+    /// `announce` must be followed by `record(_:announced: true)` or `withdraw()`.
+    func announce() {
+        lock.lock()
+        coming += 1
+        lock.unlock()
+    }
+
+    /// Takes back an `announce` of a request that will not record an entry (it failed).
+    func withdraw() {
+        lock.lock()
+        arrived()
+        lock.unlock()
+    }
+
+    /// One announced request is no longer coming; the lock is held.
+    private func arrived() {
+        coming -= 1
+        if coming == 0 { lock.signal() }
+    }
+
+    /// Stores `entry`; returns once it is committed, or throws the store's error. `announced`: this
+    /// request called `announce()` first (the entry counts as arrived even when it is refused).
+    func record(_ entry: CodingLogEntry, announced: Bool = false) throws {
+        do {
+            try Store.check(entry)
+        } catch {
+            if announced { withdraw() }
+            throw error
+        }
         let me = Waiter(entry)
         lock.lock()
+        if announced { arrived() }
         pending.append(me)
         if writing {
             lock.unlock()
@@ -69,12 +110,16 @@ final class CodingLog: @unchecked Sendable {
     /// then wakes the group's other requests.
     private func write(as writer: Waiter) {
         lock.lock()
+        if coming > 0 && groupWait > 0 {
+            let deadline = Date(timeIntervalSinceNow: groupWait)
+            while coming > 0 && lock.wait(until: deadline) {}
+        }
         let group = pending
         pending.removeAll(keepingCapacity: true)
         lock.unlock()
         var failure: (any Error)?
         do {
-            try store.recordCoding(group.map(\.entry))
+            try store.recordCoding(group.map(\.entry), durability: durability)
         } catch {
             failure = error
         }

@@ -21,6 +21,13 @@ public final class CodingService: Sendable {
         /// Batches at least this large are coded on several threads.
         public var parallelBatchRecords = 2_000
         public var threads = 2
+        /// When a coding request's audit entry and review items must be on disk: before its answer
+        /// (`.disk`), or soon after it, once they are in the database's log (`.log`: safe from a crash of
+        /// this process; run a `LogCheckpointer` next to the service to bound the time to disk).
+        public var codingDurability = CommitDurability.disk
+        /// How long a commit of coding requests waits for the other requests being coded, so that it
+        /// stores them all at once (`CodingLog.announce`).
+        public var groupCommitWait = 0.001
 
         public init() {}
     }
@@ -38,7 +45,7 @@ public final class CodingService: Sendable {
         self.options = options
         self.metrics = metrics
         models = ModelCache(store: store, checkSeconds: options.modelCheckSeconds, threads: options.threads)
-        codingLog = CodingLog(store: store)
+        codingLog = CodingLog(store: store, durability: options.codingDurability, groupWait: options.groupCommitWait)
         counters = ServiceCounters(metrics: metrics, store: store)
         keys = KeyCache(seconds: options.keyCheckSeconds)
     }
