@@ -19,6 +19,8 @@ var targets: [Target] = [
     cLibrary("CMicroHTTPD", pkgConfig: "libmicrohttpd", apt: ["libmicrohttpd-dev"]),
     cLibrary("CPostgreSQL", pkgConfig: "libpq", apt: ["libpq-dev"]),
     cLibrary("CCrypto", pkgConfig: "libcrypto", apt: ["libssl-dev"]),
+    // A header of our own: __builtin_prefetch for the prediction path (no library behind it).
+    .systemLibrary(name: "CPrefetch", path: "Sources/CPrefetch"),
     // sentencepiece is C++: a C API of our own in front of it (STYLE.md §2).
     .target(
         name: "CSentencePiece", path: "Sources/CSentencePiece",
@@ -31,7 +33,7 @@ var targets: [Target] = [
     // (swift_beginAccess) cost it ~5% (perf), and their code does not rely on them (no overlapping
     // inout accesses; tests run the same code with the checks).
     .target(name: "Text", dependencies: ["StatMLCore"], swiftSettings: hotPath),
-    .target(name: "Coding", dependencies: ["StatMLCore", "Text"], swiftSettings: hotPath),
+    .target(name: "Coding", dependencies: ["StatMLCore", "Text", "CPrefetch"], swiftSettings: hotPath),
     // The shared coding service: storage (SQLite, PostgreSQL), tenants, keys, registry, review, audit.
     .target(name: "Platform", dependencies: ["StatMLCore", "Coding", "CSQLite", "CPostgreSQL"]),
     // HTTP JSON API on libmicrohttpd and the web pages it serves.

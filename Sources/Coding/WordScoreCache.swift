@@ -1,3 +1,4 @@
+import CPrefetch
 import Glibc
 import Text
 
@@ -222,6 +223,10 @@ final class CachedScorer {
     ) {
         let vocabulary = model.vocabulary
         let tokens = featurizer.tokenCount
+        // The look-ups and weight rows below are at random places of tables of megabytes: their loads
+        // are started together first, so that they overlap instead of following one another.
+        for f in hashed[tokens..<featurizer.wordFeatureCount] { vocabulary.prefetch(f.hash) }
+        for f in hashed[featurizer.headFeatureRange] { vocabulary.prefetch(f.hash) }
         ngramRows.removeAll(keepingCapacity: true)
         for f in hashed[tokens..<featurizer.wordFeatureCount] {
             if let r = vocabulary.index(of: f.hash) { ngramRows.append(r) }
@@ -254,8 +259,33 @@ final class CachedScorer {
             }
             tokenEntries.append(id)
         }
+        if let linear = model.linear {
+            let k = linear.classCount
+            linear.weights.withUnsafeBufferPointer { w in
+                for r in ngramRows { Self.prefetch(w.baseAddress! + Int(r) * k, count: k) }
+                for r in headRows { Self.prefetch(w.baseAddress! + Int(r) * k, count: k) }
+            }
+            cache.wordScores.withUnsafeBufferPointer { w in
+                for id in tokenEntries { Self.prefetch(w.baseAddress! + id * k, count: k) }
+            }
+            cache.characterScores.withUnsafeBufferPointer { w in
+                for id in tokenEntries { Self.prefetch(w.baseAddress! + id * k, count: k) }
+            }
+        }
         if let fastText = model.fastText { fastTextProbabilities(fastText, into: &fastTextOut) }
         if let linear = model.linear { linearScores(linear, into: &linearOut) }
+    }
+
+    /// Starts loading the cache lines of `count` floats from `start`.
+    @inline(__always)
+    static func prefetch(_ start: UnsafePointer<Float>, count: Int) {
+        let bytes = UnsafeRawPointer(start)
+        var offset = 0
+        while offset < count * 4 {
+            statml_prefetch(bytes + offset)
+            offset += 64
+        }
+        statml_prefetch(bytes + (count * 4 - 1))
     }
 
     private func fastTextProbabilities(_ fastText: FastTextClassifier, into out: inout [Float]) {
