@@ -61,6 +61,11 @@ struct HTTPMetricsTests {
         }
         #expect(counter.value(labels: ["0"]) == 4000 && counter.value(labels: ["1"]) == 4000)
         #expect(histogram.summary().count == 8000)
+        // Each thread counts in its own stripe; the exposition adds them up.
+        let text = metrics.render()
+        #expect(text.contains("statml_hits_total{thread=\"0\"} 4000\n"), "\(text)")
+        #expect(text.contains("statml_d_seconds_count 8000\n"), "\(text)")
+        #expect(text.contains("statml_d_seconds_bucket{le=\"+Inf\"} 8000\n"), "\(text)")
     }
 
     @Test func theServerCountsAndTimesRequestsByRoute() throws {

@@ -38,7 +38,9 @@ extension CodingService {
 /// tenant changes empty the cache at once, another process's take effect within `seconds`.
 final class KeyCache: Sendable {
     let seconds: Double
-    private let entries = Mutex<[[UInt8]: (key: APIKey, tenant: Tenant, checked: ContinuousClock.Instant)]>([:])
+    /// A stripe per group of threads (`Stripes`): each thread checks a key against the store once per
+    /// `seconds` itself, and request threads do not wait for each other here.
+    private let entries = Stripes<[[UInt8]: (key: APIKey, tenant: Tenant, checked: ContinuousClock.Instant)]> { [:] }
     static let limit = 10_000
 
     init(seconds: Double) {
@@ -50,14 +52,14 @@ final class KeyCache: Sendable {
     func check(_ secret: String, in store: Store) throws -> (APIKey, Tenant)? {
         let digest = SHA256.hash(Array(secret.utf8))
         let now = ContinuousClock.now
-        if seconds > 0, let hit = entries.withLock({ $0[digest] }),
+        if seconds > 0, let hit = entries.withMine({ $0[digest] }),
             now - hit.checked < .milliseconds(Int(seconds * 1000))
         {
             return (hit.key, hit.tenant)
         }
         guard let (key, tenant) = try store.authenticate(secret: secret) else { return nil }
         if seconds > 0 {
-            entries.withLock {
+            entries.withMine {
                 if $0.count >= Self.limit { $0.removeAll() }
                 $0[digest] = (key, tenant, now)
             }
@@ -66,7 +68,7 @@ final class KeyCache: Sendable {
     }
 
     func removeAll() {
-        entries.withLock { $0.removeAll() }
+        entries.forEach { $0.removeAll() }
     }
 }
 

@@ -11,8 +11,9 @@ final class LoadedModel: @unchecked Sendable {
     let model: CodingModel
     /// The classification's codes for search: the model's classes and, with a hierarchy, its other levels.
     let codes: [(code: String, label: String, level: Int?)]
-    private let lock = NSLock()
-    private var idle: [CodingPredictor] = []
+    /// Predictors not in use, in a stripe per group of threads (`Stripes`): a request takes one from
+    /// its thread's stripe, or makes one, and puts it back there.
+    private let idle = Stripes<[CodingPredictor]> { [] }
 
     init(version: Int, model: CodingModel) {
         self.version = version
@@ -25,14 +26,8 @@ final class LoadedModel: @unchecked Sendable {
     }
 
     func withPredictor<T>(_ body: (CodingPredictor) throws -> T) rethrows -> T {
-        lock.lock()
-        let predictor = idle.popLast() ?? CodingPredictor(model: model, candidateCount: 5)
-        lock.unlock()
-        defer {
-            lock.lock()
-            idle.append(predictor)
-            lock.unlock()
-        }
+        let predictor = idle.withMine { $0.popLast() } ?? CodingPredictor(model: model, candidateCount: 5)
+        defer { idle.withMine { $0.append(predictor) } }
         return try body(predictor)
     }
 
@@ -54,7 +49,9 @@ final class ModelCache: Sendable {
     private let store: Store
     private let checkSeconds: Double
     private let threads: Int
-    private let production = Mutex<[Int64: (model: LoadedModel, checked: ContinuousClock.Instant)]>([:])
+    /// Read by every request: a stripe per group of threads (`Stripes`), each checked against the store
+    /// every `checkSeconds` by its own threads.
+    private let production = Stripes<[Int64: (model: LoadedModel, checked: ContinuousClock.Instant)]> { [:] }
     private let versions = Mutex<[String: LoadedModel]>([:])
 
     init(store: Store, checkSeconds: Double, threads: Int) {
@@ -66,7 +63,7 @@ final class ModelCache: Sendable {
     /// The tenant's production model; `.notFound` when it has none yet.
     func production(_ tenant: Tenant) throws -> LoadedModel {
         let now = ContinuousClock.now
-        if let cached = production.withLock({ $0[tenant.id] }),
+        if let cached = production.withMine({ $0[tenant.id] }),
             now - cached.checked < .milliseconds(Int(checkSeconds * 1000))
         {
             return cached.model
@@ -77,7 +74,7 @@ final class ModelCache: Sendable {
             )
         }
         let loaded = try version(tenant, registered.version)
-        production.withLock { $0[tenant.id] = (loaded, now) }
+        production.withMine { $0[tenant.id] = (loaded, now) }
         return loaded
     }
 
@@ -94,6 +91,6 @@ final class ModelCache: Sendable {
 
     /// Forgets the tenant's production choice, after this process changed it.
     func invalidate(_ tenant: Tenant) {
-        _ = production.withLock { $0.removeValue(forKey: tenant.id) }
+        production.forEach { $0.removeValue(forKey: tenant.id) }
     }
 }

@@ -10,7 +10,8 @@ extension Metrics {
         private let series: LabelledSeries
 
         init(name: String, help: String, labelNames: [String]) {
-            series = LabelledSeries(name: name, help: help, labelNames: labelNames, kind: "counter")
+            // Only added to: each thread adds to its own stripe, and a read sums the stripes.
+            series = LabelledSeries(name: name, help: help, labelNames: labelNames, kind: "counter", stripes: 8)
         }
 
         /// Adds `amount` (not negative) to the series with these label values, given in the order of
@@ -34,7 +35,8 @@ extension Metrics {
         private let series: LabelledSeries
 
         init(name: String, help: String, labelNames: [String]) {
-            series = LabelledSeries(name: name, help: help, labelNames: labelNames, kind: "gauge")
+            // Set as well as added to: one stripe, so that a set replaces the one value.
+            series = LabelledSeries(name: name, help: help, labelNames: labelNames, kind: "gauge", stripes: 1)
         }
 
         public func set(_ value: Double, labels: [String] = []) { series.update(labels) { $0 = value } }
@@ -66,33 +68,43 @@ extension Metrics {
     }
 }
 
-/// One value per combination of label values, shared by counters and gauges.
+/// One value per combination of label values, shared by counters and gauges. With several stripes a
+/// value is the sum of the stripes' (`Stripes`): for values that are only added to.
 final class LabelledSeries: Sendable {
     let name: String
     let help: String
     let labelNames: [String]
     let kind: String
-    private let values = Mutex<[[String]: Double]>([:])
+    private let values: Stripes<[[String]: Double]>
 
-    init(name: String, help: String, labelNames: [String], kind: String) {
+    init(name: String, help: String, labelNames: [String], kind: String, stripes: Int) {
         self.name = name
         self.help = help
         self.labelNames = labelNames
         self.kind = kind
+        values = Stripes(count: stripes) { [:] }
     }
 
     /// Changes the value of the series with these label values (0 before its first change).
     func update(_ labels: [String], _ change: (inout Double) -> Void) {
         precondition(labels.count == labelNames.count, "\(kind) '\(name)' takes labels \(labelNames)")
-        values.withLock { change(&$0[labels, default: 0]) }
+        values.withMine { change(&$0[labels, default: 0]) }
     }
 
     func value(_ labels: [String]) -> Double {
-        values.withLock { $0[labels] ?? 0 }
+        var sum = 0.0
+        values.forEach { sum += $0[labels] ?? 0 }
+        return sum
+    }
+
+    private func merged() -> [[String]: Double] {
+        var all: [[String]: Double] = [:]
+        values.forEach { stripe in all.merge(stripe, uniquingKeysWith: +) }
+        return all
     }
 
     func render(into text: inout String) {
-        for (labels, value) in MetricText.sorted(values.withLock { $0 }) {
+        for (labels, value) in MetricText.sorted(merged()) {
             text += "\(name)\(MetricText.labelSet(labelNames, labels)) \(MetricText.number(value))\n"
         }
     }

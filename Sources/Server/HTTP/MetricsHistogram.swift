@@ -15,9 +15,10 @@ extension Metrics {
         /// The finite upper bounds, ascending; the `+Inf` bucket is implied.
         public let buckets: [Double]
         let type = "histogram"
-        private let series = Mutex<[[String]: Series]>([:])
+        /// Each thread observes into its own stripe; reads add the stripes up.
+        private let series = Stripes<[[String]: Series]> { [:] }
 
-        struct Series {
+        struct Series: Sendable {
             /// Observations per bucket, not cumulative; the last slot is the `+Inf` bucket.
             var counts: [UInt64]
             var sum: Double = 0
@@ -39,7 +40,7 @@ extension Metrics {
             precondition(labels.count == labelNames.count, "histogram '\(name)' takes labels \(labelNames)")
             let bucket = buckets.firstIndex { value <= $0 } ?? buckets.count
             let slots = buckets.count + 1
-            series.withLock { series in
+            series.withMine { series in
                 series[labels, default: Series(counts: Array(repeating: 0, count: slots))].counts[bucket] += 1
                 series[labels]?.sum += value
             }
@@ -47,15 +48,22 @@ extension Metrics {
 
         /// The number of observations and their sum for these label values.
         public func summary(labels: [String] = []) -> (count: UInt64, sum: Double) {
-            series.withLock { series in
-                guard let one = series[labels] else { return (0, 0) }
-                return (one.counts.reduce(0, +), one.sum)
+            let one = merged()[labels]
+            return (one?.counts.reduce(0, +) ?? 0, one?.sum ?? 0)
+        }
+
+        private func merged() -> [[String]: Series] {
+            var all: [[String]: Series] = [:]
+            series.forEach { stripe in
+                all.merge(stripe) { a, b in Series(counts: zip(a.counts, b.counts).map { $0 + $1 }, sum: a.sum + b.sum)
+                }
             }
+            return all
         }
 
         func renderSamples(into text: inout String) {
             let bounds = buckets.map(MetricText.number) + ["+Inf"]
-            for (labels, one) in MetricText.sorted(series.withLock { $0 }) {
+            for (labels, one) in MetricText.sorted(merged()) {
                 var cumulative: UInt64 = 0
                 for (bound, count) in zip(bounds, one.counts) {
                     cumulative += count
