@@ -13,8 +13,8 @@
 // threads share the connections (k mod threads) and drive them with non-blocking sockets and poll().
 // A latency runs from just before the request's first byte is written to when the answer's last byte
 // has been read; requests still in flight at the deadline are not counted. The report has the keys
-// post.lua wrote (so the report scripts read it unchanged) plus `littles_law_concurrency`, requests/s ×
-// mean latency, which for a closed loop must come out just under the number of connections.
+// Benchmarks/service/report.py reads (those the wrk script used to write) plus `littles_law_concurrency`,
+// requests/s × mean latency, which for a closed loop must come out just under the number of connections.
 import Glibc
 import StatMLCore
 import Synchronization
