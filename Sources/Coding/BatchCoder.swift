@@ -50,17 +50,22 @@ public final class BatchCoder {
         var auto = 0
         var batchTexts: [String] = []
         var batchRows: [CodedSink.Row] = []
+        // CSV to CSV: the batch's input columns, already encoded for the output (`CodedSink.Row.encoded`).
+        var encoded: [UInt8] = []
 
         func flush() throws {
             guard !batchTexts.isEmpty, let sink else { return }
             let predictions = code(batchTexts)
-            for (row, p) in zip(batchRows, predictions) {
-                try sink.write(row, prediction: p)
-                if p.auto { auto += 1 }
+            try encoded.withUnsafeBufferPointer { encoded in
+                for (row, p) in zip(batchRows, predictions) {
+                    try sink.write(row, prediction: p, encoded: encoded)
+                    if p.auto { auto += 1 }
+                }
             }
             total += predictions.count
             batchTexts.removeAll(keepingCapacity: true)
             batchRows.removeAll(keepingCapacity: true)
+            encoded.removeAll(keepingCapacity: true)
         }
 
         switch inputFormat {
@@ -76,7 +81,16 @@ public final class BatchCoder {
                 candidates: candidates)
             try reader.forEachRecord { record in
                 batchTexts.append(textIndex < record.count ? record.string(textIndex) : "")
-                batchRows.append(.fields(kept.map { i in i < record.count ? record.string(i) : nil }))
+                if outputFormat == .csv {
+                    let start = encoded.count
+                    for (k, i) in kept.enumerated() {
+                        if k > 0 { encoded.append(UInt8(ascii: ",")) }
+                        if i < record.count { record.withField(i) { CSVWriter.encodeField($0, into: &encoded) } }
+                    }
+                    batchRows.append(.encoded(start..<encoded.count, fields: kept.count))
+                } else {
+                    batchRows.append(.fields(kept.map { i in i < record.count ? record.string(i) : nil }))
+                }
                 if batchTexts.count == batchSize {
                     try flush()
                     progress?.set(completed: reader.bytesRead)
@@ -117,9 +131,11 @@ public final class BatchCoder {
 
 /// Coded records going out as CSV or JSON Lines.
 final class CodedSink {
-    /// One input record: CSV fields in the sink's column order, or a JSON object.
+    /// One input record: CSV fields in the sink's column order, the same already encoded for CSV output
+    /// (a range of the batch's bytes, and how many fields it holds), or a JSON object.
     enum Row {
         case fields([String?])
+        case encoded(Range<Int>, fields: Int)
         case object(JSONObject)
     }
 
@@ -147,11 +163,14 @@ final class CodedSink {
         }
     }
 
-    func write(_ row: Row, prediction p: CodingPrediction) throws {
+    /// Writes one coded record; `encoded` holds the bytes of `.encoded` rows.
+    func write(_ row: Row, prediction p: CodingPrediction, encoded: UnsafeBufferPointer<UInt8>) throws {
         if let csv {
             fields.removeAll(keepingCapacity: true)
+            var prefix: (range: Range<Int>, count: Int)?
             switch row {
             case .fields(let values): fields.append(contentsOf: values)
+            case .encoded(let range, let count): prefix = (range, count)
             case .object(let object):
                 for name in columns {
                     switch object[name] {
@@ -170,7 +189,13 @@ final class CodedSink {
                     }
                     .joined(separator: " "))
             }
-            try csv.write(fields)
+            if let prefix {
+                try csv.write(
+                    encoded: UnsafeBufferPointer(rebasing: encoded[prefix.range]), encodedCount: prefix.count,
+                    then: fields)
+            } else {
+                try csv.write(fields)
+            }
         } else if let jsonl {
             var object: JSONObject
             switch row {
@@ -180,6 +205,8 @@ final class CodedSink {
             case .fields(let values):
                 object = JSONObject()
                 for (name, value) in zip(columns, values) { object[name] = value.map { .string($0) } ?? .null }
+            case .encoded:
+                preconditionFailure("CSV-encoded rows are made only for CSV output")
             }
             object["code"] = .string(p.code)
             object["confidence"] = .number(p.confidence)

@@ -150,4 +150,50 @@ struct CSVWriterTests {
             #expect(back == rows.map { $0.map { $0 ?? "" } }, "round \(round)")
         }
     }
+
+    /// `write(encoded:encodedCount:then:)` with fields encoded by `encodeField` writes the very bytes
+    /// `write(_:)` writes for the same row (how `statml code predict` copies input columns through).
+    @Test func preEncodedFieldsWriteTheSameBytes() throws {
+        var rng = IOTestRandom(seed: 77)
+        let pieces = ["a", ",", ";", "\"", "\n", "\r", " ", "\t", "é", "😀", "", "x y"]
+        let dir = T.makeTemporaryDirectory()
+        defer { T.removeDirectory(dir) }
+        for round in 0..<30 {
+            let delimiter = [UInt8(ascii: ","), UInt8(ascii: ";"), 0x09].randomElement(using: &rng)!
+            let encodedWidth = Int.random(in: 1...4, using: &rng)
+            let width = encodedWidth + Int.random(in: 0...3, using: &rng)
+            var rows: [[String?]] = []
+            for _ in 0..<Int.random(in: 1...40, using: &rng) {
+                rows.append(
+                    (0..<width).map { _ in
+                        if Int.random(in: 0..<6, using: &rng) == 0 { return nil }
+                        return (0..<Int.random(in: 0...4, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }
+                            .joined()
+                    })
+            }
+            let header = (0..<width).map { "c\($0)" }
+            let plain = try CSVWriter(path: dir + "/plain.csv", delimiter: delimiter, header: header)
+            let encoded = try CSVWriter(path: dir + "/encoded.csv", delimiter: delimiter, header: header)
+            for row in rows {
+                try plain.write(row)
+                var bytes: [UInt8] = []
+                for (k, field) in row.prefix(encodedWidth).enumerated() {
+                    if k > 0 { bytes.append(delimiter) }
+                    var text = field ?? ""
+                    text.withUTF8 { CSVWriter.encodeField($0, delimiter: delimiter, into: &bytes) }
+                }
+                try bytes.withUnsafeBufferPointer {
+                    try encoded.write(encoded: $0, encodedCount: encodedWidth, then: Array(row.dropFirst(encodedWidth)))
+                }
+            }
+            try plain.close()
+            try encoded.close()
+            #expect(T.readFile(dir + "/encoded.csv") == T.readFile(dir + "/plain.csv"), "round \(round)")
+        }
+        // The width check counts the encoded fields.
+        let writer = try CSVWriter(path: dir + "/w.csv", header: ["a", "b"])
+        #expect(throws: StatMLError.self) {
+            try [UInt8]("1".utf8).withUnsafeBufferPointer { try writer.write(encoded: $0, encodedCount: 1, then: []) }
+        }
+    }
 }

@@ -33,6 +33,55 @@ public final class CSVWriter {
         try writeRow(fields)
     }
 
+    /// Writes one row whose first `encodedCount` fields are already encoded in `encoded` (by
+    /// `encodeField`, separated by the delimiter), followed by `fields`: a file copied through keeps its
+    /// columns as bytes, without a String per field.
+    public func write(encoded: UnsafeBufferPointer<UInt8>, encodedCount: Int, then fields: [String?]) throws {
+        let total = encodedCount + fields.count
+        if let width, total != width {
+            throw StatMLError.invalidInput(
+                "cannot write a row of \(total) fields to \(sink.name): the header has \(width)")
+        }
+        guard encodedCount > 0 else { return try writeRow(fields) }
+        if total == 1 && encoded.isEmpty { return try writeRow([nil]) }
+        try sink.write(encoded.baseAddress ?? UnsafePointer(bitPattern: 1)!, count: encoded.count)
+        for field in fields {
+            try sink.write(byte: delimiter)
+            guard var text = field, !text.isEmpty else { continue }
+            try text.withUTF8 { try writeField($0) }
+        }
+        try sink.write(byte: 0x0A)
+    }
+
+    /// Appends `bytes` to `out` as `write` writes a field with the delimiter `delimiter`: quoted only
+    /// when it must be, quotes inside doubled. Empty bytes append nothing.
+    public static func encodeField(
+        _ bytes: UnsafeBufferPointer<UInt8>, delimiter: UInt8 = UInt8(ascii: ","), into out: inout [UInt8]
+    ) {
+        guard !bytes.isEmpty else { return }
+        let quote = UInt8(ascii: "\"")
+        guard needsQuotes(bytes, delimiter: delimiter) else {
+            out.append(contentsOf: bytes)
+            return
+        }
+        out.append(quote)
+        for b in bytes {
+            out.append(b)
+            if b == quote { out.append(quote) }
+        }
+        out.append(quote)
+    }
+
+    /// Whether a field must be quoted: it holds the delimiter, a quote, CR or LF, or starts or ends
+    /// with a space or tab.
+    static func needsQuotes(_ bytes: UnsafeBufferPointer<UInt8>, delimiter: UInt8) -> Bool {
+        let first = bytes[0]
+        let last = bytes[bytes.count - 1]
+        if first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09 { return true }
+        for b in bytes where b == delimiter || b == UInt8(ascii: "\"") || b == 0x0A || b == 0x0D { return true }
+        return false
+    }
+
     public func flush() throws { try sink.flush() }
 
     /// Finishes the file: flushes and, for a path, moves it into place.
@@ -54,16 +103,7 @@ public final class CSVWriter {
     }
 
     private func writeField(_ bytes: UnsafeBufferPointer<UInt8>) throws {
-        let first = bytes[0]
-        let last = bytes[bytes.count - 1]
-        var needsQuotes = first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09
-        if !needsQuotes {
-            for b in bytes where b == delimiter || b == quote || b == 0x0A || b == 0x0D {
-                needsQuotes = true
-                break
-            }
-        }
-        guard needsQuotes else {
+        guard Self.needsQuotes(bytes, delimiter: delimiter) else {
             try sink.write(bytes.baseAddress!, count: bytes.count)
             return
         }
