@@ -121,24 +121,27 @@ struct CSVWriterTests {
         #expect(T.readFile(dir + "/a.csv") == Array("x\n1\n".utf8))
     }
 
+    /// `count` rows of `width` fields, each nil one time in eight, else up to six pieces that CSV must
+    /// quote, escape or keep (delimiters, quotes, line breaks, edge spaces, multibyte characters).
+    static func nastyRows(width: Int, count: Int, using rng: inout IOTestRandom) -> [[String?]] {
+        let pieces = ["a", "Z", ",", ";", "\"", "\"\"", "\n", "\r", "\r\n", " ", "\t", "é", "😀", "1.5", "", "'", "|"]
+        return (0..<count).map { _ in
+            (0..<width).map { _ in
+                if Int.random(in: 0..<8, using: &rng) == 0 { return nil }
+                return (0..<Int.random(in: 0...6, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+            }
+        }
+    }
+
     @Test func randomNastyTablesRoundTrip() throws {
         var rng = IOTestRandom(seed: 2024)
-        let pieces = ["a", "Z", ",", ";", "\"", "\"\"", "\n", "\r", "\r\n", " ", "\t", "é", "😀", "1.5", "", "'", "|"]
         let dir = T.makeTemporaryDirectory()
         defer { T.removeDirectory(dir) }
         for round in 0..<40 {
             let width = Int.random(in: 1...6, using: &rng)
             let delimiter = [UInt8(ascii: ","), UInt8(ascii: ";"), 0x09, UInt8(ascii: "|")].randomElement(using: &rng)!
             let header = (0..<width).map { "col\($0)" }
-            var rows: [[String?]] = []
-            for _ in 0..<Int.random(in: 0...60, using: &rng) {
-                rows.append(
-                    (0..<width).map { _ in
-                        if Int.random(in: 0..<8, using: &rng) == 0 { return nil }
-                        return (0..<Int.random(in: 0...6, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }
-                            .joined()
-                    })
-            }
+            let rows = Self.nastyRows(width: width, count: Int.random(in: 0...60, using: &rng), using: &rng)
             let path = dir + "/round\(round).csv"
             let writer = try CSVWriter(path: path, delimiter: delimiter, header: header)
             for row in rows { try writer.write(row) }
@@ -155,22 +158,13 @@ struct CSVWriterTests {
     /// `write(_:)` writes for the same row (how `statml code predict` copies input columns through).
     @Test func preEncodedFieldsWriteTheSameBytes() throws {
         var rng = IOTestRandom(seed: 77)
-        let pieces = ["a", ",", ";", "\"", "\n", "\r", " ", "\t", "é", "😀", "", "x y"]
         let dir = T.makeTemporaryDirectory()
         defer { T.removeDirectory(dir) }
         for round in 0..<30 {
             let delimiter = [UInt8(ascii: ","), UInt8(ascii: ";"), 0x09].randomElement(using: &rng)!
             let encodedWidth = Int.random(in: 1...4, using: &rng)
             let width = encodedWidth + Int.random(in: 0...3, using: &rng)
-            var rows: [[String?]] = []
-            for _ in 0..<Int.random(in: 1...40, using: &rng) {
-                rows.append(
-                    (0..<width).map { _ in
-                        if Int.random(in: 0..<6, using: &rng) == 0 { return nil }
-                        return (0..<Int.random(in: 0...4, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }
-                            .joined()
-                    })
-            }
+            let rows = Self.nastyRows(width: width, count: Int.random(in: 1...40, using: &rng), using: &rng)
             let header = (0..<width).map { "c\($0)" }
             let plain = try CSVWriter(path: dir + "/plain.csv", delimiter: delimiter, header: header)
             let encoded = try CSVWriter(path: dir + "/encoded.csv", delimiter: delimiter, header: header)
