@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 APT_PACKAGES := pkg-config libsqlite3-dev libopenblas-dev liblapacke-dev libxgboost-dev libgdal-dev \
-                libmicrohttpd-dev libpq-dev libssl-dev libsentencepiece-dev postgresql chromium chromium-driver wrk curl
+                libmicrohttpd-dev libpq-dev libssl-dev libsentencepiece-dev postgresql chromium chromium-driver curl
 # Peers and reference checks only (never StatML's own path): numpy for test oracles, pandas for benchmarks.
 PIP_PACKAGES := numpy==2.4.6 pandas==3.1.1 scipy==1.17.1 scikit-learn==1.9.1
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -5,8 +5,8 @@
 
 From the `text` column of ECOICOP valid.csv (1,500 Polish product names), in file order:
 
-- DIR/single.jsonl       one single-record body a line, `{"id":"N","text":"..."}`, one per text; the wrk
-                         script sends them in turn, so consecutive requests carry different texts.
+- DIR/single.jsonl       one single-record body a line, `{"id":"N","text":"..."}`, one per text; the load
+                         generator (statml-bench load) sends them in turn, so consecutive requests carry different texts.
 - DIR/batch1000.jsonl    bodies of 1,000 records `{"records":[...]}`: the texts taken cyclically, each
 - DIR/batch10000.jsonl   body starting where the previous one stopped (so bodies differ); 15 and 3 bodies.
 - DIR/all.json           one body holding every text once (ids 1…n), for the correctness check.
