@@ -6,8 +6,14 @@ import Testing
 struct GDALTests {
     func lastError() -> String { String(cString: CPLGetLastErrorMsg()) }
 
+    /// GDALAllRegister is not thread-safe (GDAL's "Multi-threading" docs page: initialisation
+    /// functions must not be called concurrently from several threads), and the
+    /// tests of this suite run in parallel: two concurrent calls crashed the test process in CI.
+    /// A static `let` runs its initialiser exactly once, and every other caller waits for it.
+    static let driversRegistered: Void = GDALAllRegister()
+
     @Test func memoryRasterAndPointGeometry() throws {
-        GDALAllRegister()
+        Self.driversRegistered
         let driver = try #require(GDALGetDriverByName("MEM"), "no MEM driver: \(lastError())")
         let dataset = try #require(GDALCreate(driver, "", 4, 3, 1, GDT_Float64, nil), "\(lastError())")
         defer { GDALClose(dataset) }
@@ -63,7 +69,7 @@ struct GDALTests {
     @Test(.enabled(if: slopePath != nil, "../shared/data/eo/rasterstats/slope.tif is absent"))
     func referenceSlopeRaster() throws {
         let path = try #require(Self.slopePath)
-        GDALAllRegister()
+        Self.driversRegistered
         let dataset = try #require(GDALOpen(path, GA_ReadOnly), "\(lastError())")
         defer { GDALClose(dataset) }
         #expect(GDALGetRasterXSize(dataset) == 84)
