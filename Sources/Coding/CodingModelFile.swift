@@ -104,48 +104,170 @@ public enum CodingModelFile {
         return out
     }
 
+    /// Reads a model file. Each array goes from the file straight into its typed storage, checksummed on
+    /// the way: no whole-file buffer, and no second copy of the tens of MB of weights.
     public static func read(path: String) throws -> CodingModel {
-        try decode(readAll(path), name: path)
+        guard let file = fopen(path, "rb") else {
+            let code = errno
+            if code == ENOENT { throw StatMLError.notFound("no such model file: \(path)") }
+            throw StatMLError.io("cannot open \(path): \(String(cString: strerror(code)))")
+        }
+        defer { fclose(file) }
+        var info = stat()
+        guard fstat(fileno(file), &info) == 0 else { throw StatMLError.io("cannot read \(path)") }
+        // A pipe or a device has no size to go by: read it whole first.
+        guard info.st_mode & S_IFMT == S_IFREG else { return try decode(readAll(path), name: path) }
+        var source = Source(name: path, size: Int(info.st_size)) { buffer in
+            let n = fread(buffer.baseAddress!, 1, buffer.count, file)
+            if n < buffer.count && ferror(file) != 0 { throw StatMLError.io("cannot read \(path)") }
+            return n
+        }
+        return try decode(&source)
     }
 
     /// Reads a model from the bytes of a model file; `name` says where they came from in error messages.
-    public static func decode(_ bytes: [UInt8], name path: String) throws -> CodingModel {
+    public static func decode(_ bytes: [UInt8], name: String) throws -> CodingModel {
+        try bytes.withUnsafeBytes { all in
+            var position = 0
+            var source = Source(name: name, size: all.count) { buffer in
+                let n = min(buffer.count, all.count - position)
+                if n > 0 { buffer.baseAddress!.copyMemory(from: all.baseAddress! + position, byteCount: n) }
+                position += n
+                return n
+            }
+            return try decode(&source)
+        }
+    }
+
+    /// A model file's bytes, read once from start to end and hashed as they pass.
+    struct Source {
+        let name: String
+        /// The whole file's length, checksum included.
+        let size: Int
+        /// Fills as much of the buffer as there is; 0 at the end.
+        let fill: (UnsafeMutableRawBufferPointer) throws -> Int
+        private(set) var position = 0
+        private var hasher = SHA256()
+
+        init(name: String, size: Int, fill: @escaping (UnsafeMutableRawBufferPointer) throws -> Int) {
+            self.name = name
+            self.size = size
+            self.fill = fill
+        }
+
+        /// The bytes before the checksum that are not read yet.
+        var bodyLeft: Int { size - 32 - position }
+
         func corrupt(_ what: String) -> StatMLError {
-            StatMLError(.incompatible, "\(path) is not a valid StatML coding model: \(what)")
+            StatMLError(.incompatible, "\(name) is not a valid StatML coding model: \(what)")
         }
-        guard bytes.count >= 16 + 32, Array(bytes[0..<8]) == magic else {
-            throw corrupt("it does not start with the StatML model signature (is it a model file?)")
+
+        /// Reads exactly `buffer.count` bytes, hashing them unless they are the checksum.
+        mutating func read(into buffer: UnsafeMutableRawBufferPointer, hash: Bool = true) throws {
+            var done = 0
+            while done < buffer.count {
+                let n = try fill(UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
+                // A file shorter than its size said (it shrank while read) fails the checksum.
+                guard n > 0 else { throw corrupt("its checksum does not match (the file is damaged or truncated)") }
+                done += n
+            }
+            if hash { hasher.update(UnsafeRawBufferPointer(buffer)) }
+            position += buffer.count
         }
-        let format = readLittleEndian(bytes, at: 8)
+
+        mutating func bytes(_ count: Int) throws -> [UInt8] {
+            try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+                try read(into: UnsafeMutableRawBufferPointer(buffer))
+                initialized = count
+            }
+        }
+
+        /// Reads `byteCount` bytes as `T`s (little-endian, as this machine: x86-64 and ARM64).
+        mutating func array<T: BitwiseCopyable>(of _: T.Type, byteCount: Int) throws -> [T] {
+            let count = byteCount / MemoryLayout<T>.stride
+            return try [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+                try read(into: UnsafeMutableRawBufferPointer(buffer))
+                initialized = count
+            }
+        }
+
+        /// Hashes the rest of the body and compares the digest with the file's checksum.
+        mutating func verify() throws {
+            var chunk = [UInt8](repeating: 0, count: 1 << 16)
+            while bodyLeft > 0 {
+                let n = min(chunk.count, bodyLeft)
+                try chunk.withUnsafeMutableBytes { try read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<n])) }
+            }
+            let stored = try [UInt8](unsafeUninitializedCapacity: 32) { buffer, initialized in
+                try read(into: UnsafeMutableRawBufferPointer(buffer), hash: false)
+                initialized = 32
+            }
+            guard hasher.finalize() == stored else {
+                throw corrupt("its checksum does not match (the file is damaged or truncated)")
+            }
+        }
+    }
+
+    /// An array of the file, in the type its directory gives.
+    enum Payload {
+        case bytes([UInt8])
+        case floats([Float])
+        case words([UInt64])
+    }
+
+    static func decode(_ source: inout Source) throws -> CodingModel {
+        let path = source.name
+        func corrupt(_ what: String) -> StatMLError { source.corrupt(what) }
+        let signature = "it does not start with the StatML model signature (is it a model file?)"
+        guard source.size >= 16 + 32 else { throw corrupt(signature) }
+        let prefix = try source.bytes(16)
+        guard Array(prefix[0..<8]) == magic else { throw corrupt(signature) }
+        let format = readLittleEndian(prefix, at: 8)
         guard format <= formatVersion else {
             throw StatMLError(
                 .incompatible,
                 "\(path) was written in model format \(format) by a newer StatML; this StatML \(StatMLVersion.current) reads format \(formatVersion) and older: upgrade StatML to use it"
             )
         }
-        let body = bytes[0..<(bytes.count - 32)]
-        guard SHA256.hash(body) == Array(bytes[(bytes.count - 32)...]) else {
-            throw corrupt("its checksum does not match (the file is damaged or truncated)")
-        }
-        let headerLength = Int(readLittleEndian(bytes, at: 12))
-        guard 16 + headerLength <= body.count else { throw corrupt("the header runs past the end of the file") }
-        let header = try JSONValue.parse(Array(bytes[16..<(16 + headerLength)]))
-        guard header["kind"]?.stringValue == "statml-coding-model" else {
-            throw corrupt("it holds another kind of model")
-        }
 
-        var offset = 16 + headerLength
-        var arrays: [String: ArraySlice<UInt8>] = [:]
-        for entry in header["arrays"]?.arrayValue ?? [] {
-            guard let name = entry["name"]?.stringValue, let n = entry["bytes"]?.intValue, n >= 0,
-                offset + n <= body.count
-            else { throw corrupt("its array directory is inconsistent") }
-            arrays[name] = bytes[offset..<(offset + n)]
-            offset += n
+        // The header and the arrays. Until the checksum is checked, a failure here may come from a
+        // damaged file: then the checksum's message is the one to give.
+        var header = JSONValue.null
+        var arrays: [String: Payload] = [:]
+        do {
+            let headerLength = Int(readLittleEndian(prefix, at: 12))
+            guard headerLength <= source.bodyLeft else { throw corrupt("the header runs past the end of the file") }
+            header = try JSONValue.parse(try source.bytes(headerLength))
+            guard header["kind"]?.stringValue == "statml-coding-model" else {
+                throw corrupt("it holds another kind of model")
+            }
+            for entry in header["arrays"]?.arrayValue ?? [] {
+                guard let name = entry["name"]?.stringValue, let n = entry["bytes"]?.intValue, n >= 0,
+                    n <= source.bodyLeft
+                else { throw corrupt("its array directory is inconsistent") }
+                switch entry["type"]?.stringValue {
+                case "f32" where n % 4 == 0: arrays[name] = .floats(try source.array(of: Float.self, byteCount: n))
+                case "u64" where n % 8 == 0: arrays[name] = .words(try source.array(of: UInt64.self, byteCount: n))
+                default: arrays[name] = .bytes(try source.bytes(n))
+                }
+            }
+        } catch {
+            try source.verify()
+            throw error
         }
+        try source.verify()
+
         func floats(_ name: String) throws -> [Float] {
-            guard let raw = arrays[name], raw.count % 4 == 0 else { throw corrupt("array \(name) is missing") }
-            return raw.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+            switch arrays[name] {
+            case .floats(let values): return values
+            case .bytes(let raw) where raw.count % 4 == 0:
+                return raw.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+            default: throw corrupt("array \(name) is missing")
+            }
+        }
+        func bytes(_ name: String) -> [UInt8]? {
+            if case .bytes(let raw) = arrays[name] { return raw }
+            return nil
         }
         func number(_ v: JSONValue?, _ what: String) throws -> Double {
             guard let d = v?.doubleValue else { throw corrupt("\(what) is missing") }
@@ -159,12 +281,17 @@ public enum CodingModelFile {
         let classes = strings(header["classes"])
         guard classes.count >= 2 else { throw corrupt("it has fewer than two classes") }
         let classCounts = header["class_counts"]?.arrayValue?.compactMap(\.intValue) ?? []
-        guard let hashRaw = arrays["vocabulary.hashes"], hashRaw.count % 8 == 0,
-            let charRaw = arrays["vocabulary.character"]
-        else { throw corrupt("the vocabulary is missing") }
-        let hashes = hashRaw.withUnsafeBytes { Array($0.bindMemory(to: UInt64.self)).map { UInt64(littleEndian: $0) } }
+        let hashes: [UInt64]
+        switch arrays["vocabulary.hashes"] {
+        case .words(let words): hashes = words.map { UInt64(littleEndian: $0) }
+        case .bytes(let raw) where raw.count % 8 == 0:
+            hashes = raw.withUnsafeBytes { Array($0.bindMemory(to: UInt64.self)).map { UInt64(littleEndian: $0) } }
+        default: throw corrupt("the vocabulary is missing")
+        }
+        guard let charRaw = bytes("vocabulary.character") else { throw corrupt("the vocabulary is missing") }
         let vocabulary = try FeatureVocabulary(
-            hashes: hashes, isCharacter: charRaw.map { $0 != 0 }, isHead: arrays["vocabulary.head"].map { $0.map { $0 != 0 } },
+            hashes: hashes, isCharacter: charRaw.map { $0 != 0 },
+            isHead: bytes("vocabulary.head").map { $0.map { $0 != 0 } },
             idf: floats("vocabulary.idf"))
 
         let normalizerJSON = header["normalizer"]

@@ -82,6 +82,11 @@ struct TrainingTests {
         flipped[flipped.count / 2] ^= 0x01
         try expectError(flipped, "checksum")
         try expectError(Array(bytes.prefix(bytes.count - 100)), "checksum")
+        // Damage in the header (read before the checksum is known) still says the checksum fails.
+        var header = bytes
+        header[17] = UInt8(ascii: "}")
+        try expectError(header, "checksum")
+        try expectError(Array(bytes.prefix(40)) + Array(repeating: 0, count: 40), "checksum")
         try expectError(Array("text,label\nmilk,01\n".utf8), "signature")
         bytes[8] = 99  // a format from the future
         try expectError(bytes, "newer StatML")
