@@ -107,11 +107,7 @@ public enum CodingModelFile {
     /// Reads a model file. Each array goes from the file straight into its typed storage, checksummed on
     /// the way: no whole-file buffer, and no second copy of the tens of MB of weights.
     public static func read(path: String) throws -> CodingModel {
-        guard let file = fopen(path, "rb") else {
-            let code = errno
-            if code == ENOENT { throw StatMLError.notFound("no such model file: \(path)") }
-            throw StatMLError.io("cannot open \(path): \(String(cString: strerror(code)))")
-        }
+        let file = try open(path)
         defer { fclose(file) }
         var info = stat()
         guard fstat(fileno(file), &info) == 0 else { throw StatMLError.io("cannot read \(path)") }
@@ -377,12 +373,17 @@ public enum CodingModelFile {
         (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[offset + $1]) << (8 * UInt32($1)) }
     }
 
-    static func readAll(_ path: String) throws -> [UInt8] {
+    private static func open(_ path: String) throws -> UnsafeMutablePointer<FILE> {
         guard let file = fopen(path, "rb") else {
             let code = errno
             if code == ENOENT { throw StatMLError.notFound("no such model file: \(path)") }
             throw StatMLError.io("cannot open \(path): \(String(cString: strerror(code)))")
         }
+        return file
+    }
+
+    static func readAll(_ path: String) throws -> [UInt8] {
+        let file = try open(path)
         defer { fclose(file) }
         // One allocation of the file's size and one read: a model is tens of MB, and growing an array
         // chunk by chunk copied it several times (a quarter of `statml code predict`'s start-up).
