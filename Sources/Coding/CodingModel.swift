@@ -150,7 +150,19 @@ public final class CodingPredictor {
 
     public func predict(_ text: String) -> CodingPrediction {
         hashed.removeAll(keepingCapacity: true)
-        let normalized = featurizer.features(of: text, spec: model.features, into: &hashed)
+        var normalized: String
+        if let cachedScorer {
+            // The character n-grams of words seen before are not hashed again: their results are kept.
+            normalized = featurizer.features(of: text, spec: model.features, into: &hashed) {
+                cachedScorer.knows(word: $0)
+            }
+            if !cachedScorer.prepare(tokens: featurizer.tokenCount) {
+                hashed.removeAll(keepingCapacity: true)
+                normalized = featurizer.features(of: text, spec: model.features, into: &hashed)
+            }
+        } else {
+            normalized = featurizer.features(of: text, spec: model.features, into: &hashed)
+        }
         guard !normalized.isEmpty else {
             return CodingPrediction(code: "", confidence: 0, auto: false, source: .model, level: nil, candidates: [])
         }

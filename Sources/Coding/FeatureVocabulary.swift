@@ -10,7 +10,8 @@ struct FeatureTable: Sendable {
     struct Slot: Sendable {
         var key: UInt64
         var value: Int32  // -1: empty
-        var padding: Int32 = 0
+        /// A second value some tables keep beside the first, in the same cache line (else 0).
+        var extra: Int32 = 0
     }
 
     private(set) var slots: [Slot]
@@ -25,13 +26,17 @@ struct FeatureTable: Sendable {
     }
 
     @inline(__always)
-    func find(_ key: UInt64) -> Int32? {
+    func find(_ key: UInt64) -> Int32? { findBoth(key)?.value }
+
+    /// Both values of `key`'s slot, if it is there.
+    @inline(__always)
+    func findBoth(_ key: UInt64) -> (value: Int32, extra: Int32)? {
         slots.withUnsafeBufferPointer { slots in
             var slot = Int(truncatingIfNeeded: key) & mask
             while true {
                 let s = slots[slot]
                 if s.value < 0 { return nil }
-                if s.key == key { return s.value }
+                if s.key == key { return (s.value, s.extra) }
                 slot = (slot + 1) & mask
             }
         }
@@ -44,18 +49,19 @@ struct FeatureTable: Sendable {
     }
 
     /// Inserts a new key (the caller checks it is absent).
-    mutating func insert(_ key: UInt64, value: Int32) {
+    mutating func insert(_ key: UInt64, value: Int32, extra: Int32 = 0) {
+        precondition(value >= 0, "FeatureTable values are not negative")
         if (count + 1) * 2 > slots.count { grow() }
         var slot = Int(truncatingIfNeeded: key) & mask
         while slots[slot].value >= 0 { slot = (slot + 1) & mask }
-        slots[slot] = Slot(key: key, value: value)
+        slots[slot] = Slot(key: key, value: value, extra: extra)
         count += 1
     }
 
     private mutating func grow() {
         let old = slots
         self = FeatureTable(capacity: slots.count)
-        for s in old where s.value >= 0 { insert(s.key, value: s.value) }
+        for s in old where s.value >= 0 { insert(s.key, value: s.value, extra: s.extra) }
     }
 }
 
@@ -176,7 +182,8 @@ public struct FeatureVocabulary: Sendable {
                         }
                         let scales = FeatureVocabulary.blockScales(word: wordNorm, character: charNorm, head: headNorm)
                         for (k, r) in indices.enumerated() {
-                            values[k] *= isCharacter[Int(r)] ? scales.character : isHead[Int(r)] ? scales.head : scales.word
+                            values[k] *=
+                                isCharacter[Int(r)] ? scales.character : isHead[Int(r)] ? scales.head : scales.word
                         }
                     }
                 }
@@ -192,7 +199,8 @@ public struct FeatureVocabulary: Sendable {
     /// What each block's raw TF-IDF values are multiplied by, from the blocks' squared lengths: the word and
     /// character blocks to length 1/√(number of them that are non-empty), the position block to `headScale`.
     @inline(__always)
-    static func blockScales(word: Float, character: Float, head: Float) -> (word: Float, character: Float, head: Float) {
+    static func blockScales(word: Float, character: Float, head: Float) -> (word: Float, character: Float, head: Float)
+    {
         let blocks = Float((word > 0 ? 1 : 0) + (character > 0 ? 1 : 0)).squareRoot()
         return (
             word > 0 ? 1 / (word.squareRoot() * blocks) : 0, character > 0 ? 1 / (character.squareRoot() * blocks) : 0,

@@ -17,13 +17,15 @@ import Text
 ///   words of one text its tf is the total count, so `CachedScorer` corrects those few n-grams from their
 ///   weight rows. The result is the uncached computation's up to the order of floating-point additions.
 final class WordScoreCache {
-    /// One word: its row (-1 when unknown), its known character n-gram rows with their counts within the
-    /// word (at `rowsStart..<rowsEnd` of `rows`/`rowCounts`), and how many known features it has in all.
+    /// One word: its row (-1 when unknown) and that row's idf (0 when unknown), its known character n-gram
+    /// rows with their counts within the word (at `rowsStart..<rowsEnd` of `rows`/`rowCounts`), and how
+    /// many known features it has in all. 20 bytes, so that a text's entries take few cache lines.
     struct Entry {
         var row: Int32
-        var rowsStart: Int
-        var rowsEnd: Int
-        var featureCount: Int
+        var idf: Float
+        var rowsStart: Int32
+        var rowsEnd: Int32
+        var featureCount: Int32
     }
 
     /// Emptied before a text that would take it past this many words (never in the middle of a text, whose
@@ -42,9 +44,9 @@ final class WordScoreCache {
     private(set) var characterSquares: [Float] = []
     /// Per entry, `dimension` floats: the sum of the fastText input rows of the word and its n-grams.
     private(set) var fastTextSums: [Float] = []
-    /// Pairs of entries → their shared character n-gram rows (`sharedRows`).
+    /// Pairs of entries → their shared character n-gram rows (`sharedRows`), as a range of `pairRows`
+    /// kept in the table's slot (`value..<extra`), so that a look-up reads one cache line.
     private var pairTable: FeatureTable
-    private var pairRanges: [(start: Int32, end: Int32)] = []
     private(set) var pairRows: [Int32] = []
     private(set) var pairCounts: [(first: Int32, second: Int32)] = []
 
@@ -58,6 +60,10 @@ final class WordScoreCache {
 
     @inline(__always)
     func find(_ word: UInt64) -> Int? { table.find(word).map(Int.init) }
+
+    /// Starts loading what `find(word)` reads.
+    @inline(__always)
+    func prefetch(_ word: UInt64) { table.prefetch(word) }
 
     /// Adds a word from its own row (-1: unknown) and the rows of its character n-grams (with repeats,
     /// unknown n-grams dropped).
@@ -79,7 +85,8 @@ final class WordScoreCache {
         let id = entries.count
         entries.append(
             Entry(
-                row: row, rowsStart: start, rowsEnd: rows.count, featureCount: characterRows.count + (row < 0 ? 0 : 1)))
+                row: row, idf: row < 0 ? 0 : vocabulary.idf[Int(row)], rowsStart: Int32(start),
+                rowsEnd: Int32(rows.count), featureCount: Int32(characterRows.count + (row < 0 ? 0 : 1))))
         if let linear {
             let k = classCount
             let base = characterScores.count
@@ -128,29 +135,25 @@ final class WordScoreCache {
     static func sublinear(_ count: Int32) -> Float { count == 1 ? 1 : 1 + logf(Float(count)) }
 
     /// Empties the cache if `words` more entries, or `pairs` more word pairs, would take it past its
-    /// capacity (pairs may be four times as many as words).
-    func makeRoom(for words: Int, pairs: Int = 0) {
-        if entries.count + words > capacity || pairRanges.count + pairs > 4 * capacity { flush() }
+    /// capacity (pairs may be four times as many as words); true when it did.
+    @discardableResult
+    func makeRoom(for words: Int, pairs: Int = 0) -> Bool {
+        guard entries.count + words > capacity || pairTable.count + pairs > 4 * capacity else { return false }
+        flush()
+        return true
     }
 
     /// The character n-gram rows that the words of entries `a` and `b` (`a <= b`) have in common, as a
     /// range of `pairRows` (with each word's count of the row in `pairCounts`), from a merge of their
     /// sorted rows the first time the pair is seen. `a == b` (a word twice in a text) gives all its rows.
     func sharedRows(_ a: Int, _ b: Int) -> Range<Int> {
-        // splitmix64's finaliser, a bijection: pair keys are distinct and spread over the table's slots.
-        var key = UInt64(a) << 32 | UInt64(b)
-        key = (key ^ (key >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        key = (key ^ (key >> 27)) &* 0x94d0_49bb_1331_11eb
-        key ^= key >> 31
-        if let p = pairTable.find(key) {
-            let r = pairRanges[Int(p)]
-            return Int(r.start)..<Int(r.end)
-        }
+        let key = WordScoreCache.pairKey(a, b)
+        if let p = pairTable.findBoth(key) { return Int(p.value)..<Int(p.extra) }
         let start = pairRows.count
-        var i = entries[a].rowsStart
-        var j = entries[b].rowsStart
-        let endA = entries[a].rowsEnd
-        let endB = entries[b].rowsEnd
+        var i = Int(entries[a].rowsStart)
+        var j = Int(entries[b].rowsStart)
+        let endA = Int(entries[a].rowsEnd)
+        let endB = Int(entries[b].rowsEnd)
         while i < endA && j < endB {
             if rows[i] < rows[j] {
                 i += 1
@@ -163,15 +166,27 @@ final class WordScoreCache {
                 j += 1
             }
         }
-        pairTable.insert(key, value: Int32(pairRanges.count))
-        pairRanges.append((Int32(start), Int32(pairRows.count)))
+        pairTable.insert(key, value: Int32(start), extra: Int32(pairRows.count))
         return start..<pairRows.count
+    }
+
+    /// Starts loading what `sharedRows(a, b)` looks up first.
+    @inline(__always)
+    func prefetchPair(_ a: Int, _ b: Int) { pairTable.prefetch(WordScoreCache.pairKey(a, b)) }
+
+    /// The pair table's key of entries `a` and `b`: splitmix64's finaliser, a bijection, so that pair keys
+    /// are distinct and spread over the table's slots.
+    @inline(__always)
+    private static func pairKey(_ a: Int, _ b: Int) -> UInt64 {
+        var key = UInt64(a) << 32 | UInt64(b)
+        key = (key ^ (key >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        key = (key ^ (key >> 27)) &* 0x94d0_49bb_1331_11eb
+        return key ^ (key >> 31)
     }
 
     private func flush() {
         table = FeatureTable(capacity: min(capacity, 4096))
         pairTable = FeatureTable(capacity: min(4 * capacity, 4096))
-        pairRanges.removeAll(keepingCapacity: true)
         pairRows.removeAll(keepingCapacity: true)
         pairCounts.removeAll(keepingCapacity: true)
         entries.removeAll(keepingCapacity: true)
@@ -215,8 +230,20 @@ final class CachedScorer {
             classCount: model.classes.count, dimension: model.fastText?.dimension ?? 0, capacity: capacity)
     }
 
+    /// Whether `word`'s results are kept: its character n-grams are not needed (see `prepare`).
+    @inline(__always)
+    func knows(word: UInt64) -> Bool { cache.find(word) != nil }
+
+    /// Makes room for a text of `tokens` tokens before `outputs`. False when that emptied the cache: the
+    /// text must then be featurised again with all its character n-grams, as the words `knows` accepted
+    /// are gone.
+    func prepare(tokens: Int) -> Bool {
+        !cache.makeRoom(for: tokens, pairs: tokens <= CachedScorer.pairLimit ? tokens * (tokens - 1) / 2 : 0)
+    }
+
     /// fastText's probabilities and the SVM's decision values, for the models `model` has, of the text
-    /// whose features `featurizer` appended last (`hashed`).
+    /// whose features `featurizer` appended last (`hashed`), after `prepare`. The character n-grams of the
+    /// words `knows` accepted may be missing from `hashed`.
     func outputs(
         of hashed: [HashedFeature], featurizer: TextFeaturizer, fastText fastTextOut: inout [Float],
         linear linearOut: inout [Float]
@@ -227,6 +254,7 @@ final class CachedScorer {
         // are started together first, so that they overlap instead of following one another.
         for f in hashed[tokens..<featurizer.wordFeatureCount] { vocabulary.prefetch(f.hash) }
         for f in hashed[featurizer.headFeatureRange] { vocabulary.prefetch(f.hash) }
+        for k in 0..<tokens { cache.prefetch(featurizer.wordHash(ofToken: k)) }
         ngramRows.removeAll(keepingCapacity: true)
         for f in hashed[tokens..<featurizer.wordFeatureCount] {
             if let r = vocabulary.index(of: f.hash) { ngramRows.append(r) }
@@ -236,7 +264,6 @@ final class CachedScorer {
             if let r = vocabulary.index(of: f.hash) { headRows.append(r) }
         }
         tokenEntries.removeAll(keepingCapacity: true)
-        cache.makeRoom(for: tokens, pairs: tokens <= CachedScorer.pairLimit ? tokens * (tokens - 1) / 2 : 0)
         for k in 0..<tokens {
             let word = featurizer.wordHash(ofToken: k)
             if let id = cache.find(word) {
@@ -261,6 +288,23 @@ final class CachedScorer {
         }
         if let linear = model.linear {
             let k = linear.classCount
+            let t = tokenEntries.count
+            if t > 1 && t <= CachedScorer.pairLimit {
+                for i in 0..<t {
+                    for j in (i + 1)..<t {
+                        let a = tokenEntries[i]
+                        let b = tokenEntries[j]
+                        if a <= b { cache.prefetchPair(a, b) } else { cache.prefetchPair(b, a) }
+                    }
+                }
+            }
+            cache.entries.withUnsafeBufferPointer { e in
+                for id in tokenEntries { statml_prefetch(e.baseAddress! + id) }
+            }
+            vocabulary.idf.withUnsafeBufferPointer { idf in
+                for r in ngramRows { statml_prefetch(idf.baseAddress! + Int(r)) }
+                for r in headRows { statml_prefetch(idf.baseAddress! + Int(r)) }
+            }
             linear.weights.withUnsafeBufferPointer { w in
                 for r in ngramRows { Self.prefetch(w.baseAddress! + Int(r) * k, count: k) }
                 for r in headRows { Self.prefetch(w.baseAddress! + Int(r) * k, count: k) }
@@ -292,7 +336,7 @@ final class CachedScorer {
         let d = fastText.dimension
         let entries = cache.entries
         var n = ngramRows.count + headRows.count
-        for id in tokenEntries { n += entries[id].featureCount }
+        for id in tokenEntries { n += Int(entries[id].featureCount) }
         guard n > 0 else {
             fastText.probabilities(rows: [], into: &out)
             return
@@ -341,7 +385,7 @@ final class CachedScorer {
                         guard m > 0 else { continue }
                         counter.values[slot] = 0
                         let g = WordScoreCache.sublinear(m)
-                        let v = g * idf[Int(entries[id].row)]
+                        let v = g * entries[id].idf
                         wordSquares += v * v
                         VectorKernels.axpy(g, sums.baseAddress! + id * k, s.baseAddress!, k)
                     }
@@ -388,6 +432,10 @@ final class CachedScorer {
             countDuplicates(counter: counter)
         } else if tokenEntries.count > 1 {
             duplicatesFromPairs(counter: counter)
+        }
+        for d in duplicates {
+            idf.withUnsafeBufferPointer { statml_prefetch($0.baseAddress! + Int(d.row)) }
+            Self.prefetch(w + Int(d.row) * k, count: k)
         }
         var squares: Float = 0
         let cachedSquares = cache.characterSquares
@@ -463,15 +511,17 @@ final class CachedScorer {
         let rows = cache.rows
         let rowCounts = cache.rowCounts
         var room = 0
-        for id in tokenEntries { room += entries[id].rowsEnd - entries[id].rowsStart }
+        for id in tokenEntries { room += Int(entries[id].rowsEnd - entries[id].rowsStart) }
         counter.reset(room: room)
         // How many words of the text hold each row; for rows in several, the slot's value then becomes
         // -(index in `duplicates`) - 1.
         for id in tokenEntries {
-            for i in entries[id].rowsStart..<entries[id].rowsEnd { counter.values[counter.slot(rows[i])] += 1 }
+            for i in Int(entries[id].rowsStart)..<Int(entries[id].rowsEnd) {
+                counter.values[counter.slot(rows[i])] += 1
+            }
         }
         for id in tokenEntries {
-            for i in entries[id].rowsStart..<entries[id].rowsEnd {
+            for i in Int(entries[id].rowsStart)..<Int(entries[id].rowsEnd) {
                 let slot = counter.slot(rows[i])
                 let seen = counter.values[slot]
                 if seen == 1 { continue }

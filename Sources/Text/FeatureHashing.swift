@@ -58,7 +58,8 @@ public enum FeatureHashing {
     }
 
     static func features(
-        of tokens: [String], spec: FeatureSpec, scratch: HashingScratch, into out: inout [HashedFeature]
+        of tokens: [String], spec: FeatureSpec, scratch: HashingScratch, into out: inout [HashedFeature],
+        skippingCharacterNgramsOf skip: (UInt64) -> Bool = { _ in false }
     ) {
         var length = 0
         var longest = 0
@@ -90,7 +91,7 @@ public enum FeatureHashing {
         appendFeatures(
             text: UnsafeBufferPointer(rebasing: bytes[0..<w]),
             tokens: UnsafeBufferPointer(rebasing: scratch.textSpans[0..<tokens.count]), spec: spec, scratch: scratch,
-            into: &out)
+            into: &out, skippingCharacterNgramsOf: skip)
     }
 
     /// How many word, word n-gram and position features `count` tokens have.
@@ -108,10 +109,11 @@ public enum FeatureHashing {
     }
 
     /// The features of the tokens at `tokens` in `text` (UTF-8), appended to `out`. Works in `scratch`'s
-    /// buffers other than `textBytes` and `textSpans`, which may hold `text` and `tokens`.
+    /// buffers other than `textBytes` and `textSpans`, which may hold `text` and `tokens`. The character
+    /// n-grams of a token whose word hash `skip` accepts are left out (its range of them is empty).
     static func appendFeatures(
         text: UnsafeBufferPointer<UInt8>, tokens: UnsafeBufferPointer<TokenSpan>, spec: FeatureSpec,
-        scratch: HashingScratch, into out: inout [HashedFeature]
+        scratch: HashingScratch, into out: inout [HashedFeature], skippingCharacterNgramsOf skip: (UInt64) -> Bool
     ) {
         let count = tokens.count
         let maxN = spec.maxCharN
@@ -188,6 +190,7 @@ public enum FeatureHashing {
             var f = features + written
             for (k, t) in tokens.enumerated() {
                 defer { characterEnds[k] = f - features }
+                if skip(wordHashes[k]) { continue }
                 // The token as "<token>".
                 let length = t.end - t.start
                 let token = text.baseAddress! + t.start
@@ -465,17 +468,24 @@ public final class TextFeaturizer {
 
     /// Appends the features of `text` to `out` and returns its normalised text (`normalizer.normalize(text)`:
     /// the tokens joined by single spaces, the coding index's key; empty when the text has no tokens).
+    ///
+    /// `skip`: leaves out the character n-grams of the tokens whose word hash it accepts (a caller that
+    /// keeps per-word results does not need them again); `characterFeatureRange(ofToken:)` is then empty.
     @discardableResult
-    public func features(of text: String, spec: FeatureSpec, into out: inout [HashedFeature]) -> String {
+    public func features(
+        of text: String, spec: FeatureSpec, into out: inout [HashedFeature],
+        skippingCharacterNgramsOf skip: (UInt64) -> Bool = { _ in false }
+    ) -> String {
         let capacity = TextNormalizer.fastPathCapacity(utf8Count: text.utf8.count)
         scratch.reserveText(bytes: capacity.bytes, spans: capacity.spans)
         let fast = normalizer.withFastTokens(text, bytes: scratch.textBytes, spans: scratch.textSpans) { utf8, tokens in
-            FeatureHashing.appendFeatures(text: utf8, tokens: tokens, spec: spec, scratch: scratch, into: &out)
+            FeatureHashing.appendFeatures(
+                text: utf8, tokens: tokens, spec: spec, scratch: scratch, into: &out, skippingCharacterNgramsOf: skip)
             return String(decoding: utf8, as: UTF8.self)
         }
         if let normalized = fast { return normalized }
         let tokens = normalizer.tokensGeneral(text)
-        FeatureHashing.features(of: tokens, spec: spec, scratch: scratch, into: &out)
+        FeatureHashing.features(of: tokens, spec: spec, scratch: scratch, into: &out, skippingCharacterNgramsOf: skip)
         return tokens.joined(separator: " ")
     }
 

@@ -101,7 +101,8 @@ struct PositionFeatureTests {
         // The other features are the same with and without them.
         var with: [HashedFeature] = []
         var without: [HashedFeature] = []
-        FeatureHashing.features(of: ["jogurt", "naturalny", "400g"], spec: FeatureSpec(headFeatures: true), into: &with)
+        FeatureHashing.features(
+            of: ["jogurt", "naturalny", "400g"], spec: FeatureSpec(headFeatures: true), into: &with)
         FeatureHashing.features(of: ["jogurt", "naturalny", "400g"], spec: FeatureSpec(), into: &without)
         #expect(with.filter { !$0.isHead } == without)
         #expect(Set(with.filter(\.isHead).map(\.hash)).isDisjoint(with: without.map(\.hash)))
@@ -117,6 +118,37 @@ struct PositionFeatureTests {
             featurizer.features(of: text, spec: FeatureSpec(headFeatures: true), into: &fast)
             #expect(Array(fast[featurizer.headFeatureRange]) == Self.head(normalizer.tokens(text)), "\(text)")
             #expect(fast.filter(\.isHead).count == featurizer.headFeatureRange.count, "\(text)")
+        }
+    }
+
+    /// Leaving out some words' character n-grams (a caller with per-word results) drops exactly those,
+    /// on the fast path and the general one, and leaves the other features and their ranges as they were.
+    @Test func featurizerSkipsTheCharacterNgramsOfTheWordsAsked() {
+        let featurizer = TextFeaturizer(normalizer: TextNormalizer())
+        let spec = FeatureSpec(headFeatures: true)
+        for text in ["Mleko UHT 3,2% 1l mleko", "Молоко 1л молоко", "ser serek", "  "] {
+            var all: [HashedFeature] = []
+            featurizer.features(of: text, spec: spec, into: &all)
+            let tokens = featurizer.tokenCount
+            let words = (0..<tokens).map { featurizer.wordHash(ofToken: $0) }
+            let ranges = (0..<tokens).map { featurizer.characterFeatureRange(ofToken: $0) }
+            let skipped = Set(words.enumerated().filter { $0.offset % 2 == 0 }.map(\.element))
+            var some: [HashedFeature] = []
+            featurizer.features(of: text, spec: spec, into: &some) { skipped.contains($0) }
+            #expect(featurizer.tokenCount == tokens)
+            #expect(
+                Array(some[0..<featurizer.headFeatureRange.upperBound])
+                    == Array(all[0..<featurizer.headFeatureRange.upperBound]))
+            for k in 0..<tokens {
+                let range = featurizer.characterFeatureRange(ofToken: k)
+                if skipped.contains(words[k]) {
+                    #expect(range.isEmpty, "\(text) token \(k)")
+                } else {
+                    #expect(!range.isEmpty && Array(some[range]) == Array(all[ranges[k]]), "\(text) token \(k)")
+                }
+            }
+            let kept = ranges.indices.filter { !skipped.contains(words[$0]) }.map { ranges[$0].count }.reduce(0, +)
+            #expect(some.count == featurizer.headFeatureRange.upperBound + kept, "\(text)")
         }
     }
 }
