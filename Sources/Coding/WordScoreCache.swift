@@ -209,10 +209,11 @@ final class CachedScorer {
     private var tokenEntries: [Int] = []
     private var ngramRows: [Int32] = []
     private var headRows: [Int32] = []
-    private var headScores: [Float] = []
     private var hidden: [Float] = []
-    private var wordScores: [Float] = []
-    private var characterScores: [Float] = []
+    /// The SVM's three blocks of class scores for the current text (words, character n-grams, position
+    /// features), `classCount` floats each, end to end: raw memory owned here, so that clearing and
+    /// summing into them costs no copy-on-write checks.
+    private let blocks: UnsafeMutablePointer<Float>
     /// Rows in several words of the text: their total count, and the sums of the words' separate
     /// sublinear tf and its square (and, on the pair path, which tokens were added, as bits).
     private var duplicates: [(row: Int32, count: Int32, sum: Float, squares: Float, tokens: UInt64)] = []
@@ -228,7 +229,10 @@ final class CachedScorer {
         self.model = model
         cache = WordScoreCache(
             classCount: model.classes.count, dimension: model.fastText?.dimension ?? 0, capacity: capacity)
+        blocks = .allocate(capacity: 3 * model.classes.count)
     }
+
+    deinit { blocks.deallocate() }
 
     /// Whether `word`'s results are kept: its character n-grams are not needed (see `prepare`).
     @inline(__always)
@@ -362,19 +366,18 @@ final class CachedScorer {
         let k = linear.classCount
         let idf = model.vocabulary.idf
         let entries = cache.entries
-        wordScores.removeAll(keepingCapacity: true)
-        wordScores.append(contentsOf: repeatElement(0, count: k))
-        characterScores.removeAll(keepingCapacity: true)
-        characterScores.append(contentsOf: repeatElement(0, count: k))
-        headScores.removeAll(keepingCapacity: true)
-        headScores.append(contentsOf: repeatElement(0, count: k))
+        blocks.update(repeating: 0, count: 3 * k)
+        let wordScores = blocks
+        let characterScores = blocks + k
+        let headScores = blocks + 2 * k
         var headSquares: Float = 0
         var wordSquares: Float = 0
         var characterSquares: Float = 0
         let counter = rowCounter
 
         linear.weights.withUnsafeBufferPointer { w in
-            wordScores.withUnsafeMutableBufferPointer { s in
+            do {
+                let s = wordScores
                 // Words: each distinct known word once, with tf = how often it occurs in the text.
                 counter.reset(room: tokenEntries.count + ngramRows.count)
                 for id in tokenEntries where entries[id].row >= 0 { counter.values[counter.slot(entries[id].row)] += 1 }
@@ -387,7 +390,7 @@ final class CachedScorer {
                         let g = WordScoreCache.sublinear(m)
                         let v = g * entries[id].idf
                         wordSquares += v * v
-                        VectorKernels.axpy(g, sums.baseAddress! + id * k, s.baseAddress!, k)
+                        VectorKernels.axpy(g, sums.baseAddress! + id * k, s, k)
                     }
                 }
                 // Word n-grams: few, read from the weights.
@@ -399,33 +402,36 @@ final class CachedScorer {
                     counter.values[slot] = 0
                     let v = WordScoreCache.sublinear(m) * idf[Int(r)]
                     wordSquares += v * v
-                    VectorKernels.axpy(v, w.baseAddress! + Int(r) * k, s.baseAddress!, k)
+                    VectorKernels.axpy(v, w.baseAddress! + Int(r) * k, s, k)
                 }
             }
-            characterSquares = characterBlock(w.baseAddress!, k, idf, counter: counter)
+            characterSquares = characterBlock(w.baseAddress!, k, idf, into: characterScores, counter: counter)
             // Position features: distinct (each has its own tag), tf 1.
-            headScores.withUnsafeMutableBufferPointer { s in
-                for r in headRows {
-                    let v = idf[Int(r)]
-                    headSquares += v * v
-                    VectorKernels.axpy(v, w.baseAddress! + Int(r) * k, s.baseAddress!, k)
-                }
+            for r in headRows {
+                let v = idf[Int(r)]
+                headSquares += v * v
+                VectorKernels.axpy(v, w.baseAddress! + Int(r) * k, headScores, k)
             }
         }
 
         let scale = FeatureVocabulary.blockScales(word: wordSquares, character: characterSquares, head: headSquares)
-        out.removeAll(keepingCapacity: true)
-        for c in 0..<k {
-            out.append(
-                linear.bias[c] + scale.word * wordScores[c] + scale.character * characterScores[c] + scale.head
-                    * headScores[c])
+        if out.count != k { out = [Float](repeating: 0, count: k) }
+        linear.bias.withUnsafeBufferPointer { bias in
+            out.withUnsafeMutableBufferPointer { out in
+                for c in 0..<k {
+                    out[c] =
+                        bias[c] + scale.word * wordScores[c] + scale.character * characterScores[c] + scale.head
+                        * headScores[c]
+                }
+            }
         }
     }
 
-    /// Sums the words' character blocks into `characterScores`, corrects n-grams found in several words,
+    /// Sums the words' character blocks into `s` (`k` floats), corrects n-grams found in several words,
     /// and returns the block's squared length.
     private func characterBlock(
-        _ w: UnsafePointer<Float>, _ k: Int, _ idf: [Float], counter: SmallRowCounter
+        _ w: UnsafePointer<Float>, _ k: Int, _ idf: [Float], into s: UnsafeMutablePointer<Float>,
+        counter: SmallRowCounter
     ) -> Float {
         duplicates.removeAll(keepingCapacity: true)
         if tokenEntries.count > CachedScorer.pairLimit {
@@ -439,20 +445,18 @@ final class CachedScorer {
         }
         var squares: Float = 0
         let cachedSquares = cache.characterSquares
-        characterScores.withUnsafeMutableBufferPointer { s in
-            cache.characterScores.withUnsafeBufferPointer { sums in
-                for id in tokenEntries {
-                    VectorKernels.axpy(1, sums.baseAddress! + id * k, s.baseAddress!, k)
-                    squares += cachedSquares[id]
-                }
+        cache.characterScores.withUnsafeBufferPointer { sums in
+            for id in tokenEntries {
+                VectorKernels.axpy(1, sums.baseAddress! + id * k, s, k)
+                squares += cachedSquares[id]
             }
-            // An n-gram in several words has tf = its total count: replace the words' separate terms.
-            for d in duplicates {
-                let v = idf[Int(d.row)]
-                let g = WordScoreCache.sublinear(d.count)
-                VectorKernels.axpy((g - d.sum) * v, w + Int(d.row) * k, s.baseAddress!, k)
-                squares += (g * g - d.squares) * v * v
-            }
+        }
+        // An n-gram in several words has tf = its total count: replace the words' separate terms.
+        for d in duplicates {
+            let v = idf[Int(d.row)]
+            let g = WordScoreCache.sublinear(d.count)
+            VectorKernels.axpy((g - d.sum) * v, w + Int(d.row) * k, s, k)
+            squares += (g * g - d.squares) * v * v
         }
         return squares
     }
