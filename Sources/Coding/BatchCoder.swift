@@ -21,18 +21,15 @@ public final class BatchCoder {
 
     /// Predictions for texts, in order.
     public func code(_ texts: [String]) -> [CodingPrediction] {
-        var out = [CodingPrediction?](repeating: nil, count: texts.count)
         let threads = predictors.count
-        if threads == 1 || texts.count < 256 {
-            for (i, t) in texts.enumerated() { out[i] = predictors[0].predict(t) }
-        } else {
-            out.withUnsafeMutableBufferPointer { results in
-                let buffer = results
-                DispatchQueue.concurrentPerform(iterations: threads) { t in
-                    let lo = t * texts.count / threads
-                    let hi = (t + 1) * texts.count / threads
-                    for i in lo..<hi { buffer[i] = predictors[t].predict(texts[i]) }
-                }
+        if threads == 1 || texts.count < 256 { return texts.map { predictors[0].predict($0) } }
+        var out = [CodingPrediction?](repeating: nil, count: texts.count)
+        out.withUnsafeMutableBufferPointer { results in
+            let buffer = results
+            DispatchQueue.concurrentPerform(iterations: threads) { t in
+                let lo = t * texts.count / threads
+                let hi = (t + 1) * texts.count / threads
+                for i in lo..<hi { buffer[i] = predictors[t].predict(texts[i]) }
             }
         }
         return out.map { $0! }
@@ -50,22 +47,29 @@ public final class BatchCoder {
         var auto = 0
         var batchTexts: [String] = []
         var batchRows: [CodedSink.Row] = []
-        // CSV to CSV: the batch's input columns, already encoded for the output (`CodedSink.Row.encoded`).
+        // CSV to CSV: each record's input columns, already encoded for the output, as a range of `encoded`
+        // (in place of `batchRows`).
         var encoded: [UInt8] = []
+        var encodedRanges: [Range<Int>] = []
 
         func flush() throws {
             guard !batchTexts.isEmpty, let sink else { return }
             let predictions = code(batchTexts)
-            try encoded.withUnsafeBufferPointer { encoded in
-                for (row, p) in zip(batchRows, predictions) {
-                    try sink.write(row, prediction: p, encoded: encoded)
-                    if p.auto { auto += 1 }
+            if encodedRanges.isEmpty {
+                for (row, p) in zip(batchRows, predictions) { try sink.write(row, prediction: p) }
+            } else {
+                try encoded.withUnsafeBufferPointer { encoded in
+                    for (range, p) in zip(encodedRanges, predictions) {
+                        try sink.write(encoded: UnsafeBufferPointer(rebasing: encoded[range]), prediction: p)
+                    }
                 }
             }
+            for p in predictions where p.auto { auto += 1 }
             total += predictions.count
             batchTexts.removeAll(keepingCapacity: true)
             batchRows.removeAll(keepingCapacity: true)
             encoded.removeAll(keepingCapacity: true)
+            encodedRanges.removeAll(keepingCapacity: true)
         }
 
         switch inputFormat {
@@ -87,7 +91,7 @@ public final class BatchCoder {
                         if k > 0 { encoded.append(UInt8(ascii: ",")) }
                         if i < record.count { record.withField(i) { CSVWriter.encodeField($0, into: &encoded) } }
                     }
-                    batchRows.append(.encoded(start..<encoded.count, fields: kept.count))
+                    encodedRanges.append(start..<encoded.count)
                 } else {
                     batchRows.append(.fields(kept.map { i in i < record.count ? record.string(i) : nil }))
                 }
@@ -131,11 +135,10 @@ public final class BatchCoder {
 
 /// Coded records going out as CSV or JSON Lines.
 final class CodedSink {
-    /// One input record: CSV fields in the sink's column order, the same already encoded for CSV output
-    /// (a range of the batch's bytes, and how many fields it holds), or a JSON object.
+    /// One input record: CSV fields in the sink's column order, or a JSON object. (A record already
+    /// encoded for CSV output goes to `write(encoded:prediction:)`.)
     enum Row {
         case fields([String?])
-        case encoded(Range<Int>, fields: Int)
         case object(JSONObject)
     }
 
@@ -145,6 +148,9 @@ final class CodedSink {
     private let hasLevel: Bool
     private let candidates: Int
     private var fields: [String?] = []
+    /// CSV output: each class's code already encoded, and the row being built.
+    private var encodedClasses: [[UInt8]] = []
+    private var line: [UInt8] = []
 
     init(path: String, format: TableFormat, columns: [String], model: CodingModel, candidates: Int) throws {
         self.columns = columns
@@ -157,20 +163,58 @@ final class CodedSink {
         case .csv:
             csv = try CSVWriter(path: path, header: header)
             jsonl = nil
+            encodedClasses = model.classes.map { code in
+                var bytes: [UInt8] = []
+                var code = code
+                code.withUTF8 { CSVWriter.encodeField($0, into: &bytes) }
+                return bytes
+            }
         case .jsonl:
             csv = nil
             jsonl = try JSONLinesWriter(path: path)
         }
     }
 
-    /// Writes one coded record; `encoded` holds the bytes of `.encoded` rows.
-    func write(_ row: Row, prediction p: CodingPrediction, encoded: UnsafeBufferPointer<UInt8>) throws {
+    /// Writes one coded record whose input columns are already CSV-encoded (`encoded`, in the sink's
+    /// column order): the coding columns are encoded after them, with each class's code encoded once.
+    func write(encoded: UnsafeBufferPointer<UInt8>, prediction p: CodingPrediction) throws {
+        guard let csv else { preconditionFailure("CSV-encoded records are written only to CSV output") }
+        line.removeAll(keepingCapacity: true)
+        line.append(contentsOf: encoded)
+        func add(_ text: String?) {
+            line.append(UInt8(ascii: ","))
+            guard var text else { return }
+            text.withUTF8 { CSVWriter.encodeField($0, into: &line) }
+        }
+        if !columns.isEmpty { line.append(UInt8(ascii: ",")) }
+        if let c = p.classIndex, c < encodedClasses.count {
+            line.append(contentsOf: encodedClasses[c])
+        } else {
+            var code = p.code
+            code.withUTF8 { CSVWriter.encodeField($0, into: &line) }
+        }
+        add(CellValue.format(p.confidence))
+        add(p.auto ? "true" : "false")
+        add(p.source.rawValue)
+        if hasLevel { add(p.level.map(String.init)) }
+        if candidates > 0 { add(candidateList(p)) }
+        try line.withUnsafeBufferPointer {
+            try csv.write(encodedRow: $0, fieldCount: columns.count + 4 + (hasLevel ? 1 : 0) + (candidates > 0 ? 1 : 0))
+        }
+    }
+
+    /// The `candidates` column: "code:probability" pairs, best first.
+    private func candidateList(_ p: CodingPrediction) -> String {
+        p.candidates.prefix(candidates).map { "\($0.code):\(CellValue.format(($0.probability * 1e4).rounded() / 1e4))" }
+            .joined(separator: " ")
+    }
+
+    /// Writes one coded record.
+    func write(_ row: Row, prediction p: CodingPrediction) throws {
         if let csv {
             fields.removeAll(keepingCapacity: true)
-            var prefix: (range: Range<Int>, count: Int)?
             switch row {
             case .fields(let values): fields.append(contentsOf: values)
-            case .encoded(let range, let count): prefix = (range, count)
             case .object(let object):
                 for name in columns {
                     switch object[name] {
@@ -182,20 +226,8 @@ final class CodedSink {
             }
             fields += [p.code, CellValue.format(p.confidence), p.auto ? "true" : "false", p.source.rawValue]
             if hasLevel { fields.append(p.level.map(String.init)) }
-            if candidates > 0 {
-                fields.append(
-                    p.candidates.prefix(candidates).map {
-                        "\($0.code):\(CellValue.format(($0.probability * 1e4).rounded() / 1e4))"
-                    }
-                    .joined(separator: " "))
-            }
-            if let prefix {
-                try csv.write(
-                    encoded: UnsafeBufferPointer(rebasing: encoded[prefix.range]), encodedCount: prefix.count,
-                    then: fields)
-            } else {
-                try csv.write(fields)
-            }
+            if candidates > 0 { fields.append(candidateList(p)) }
+            try csv.write(fields)
         } else if let jsonl {
             var object: JSONObject
             switch row {
@@ -205,8 +237,6 @@ final class CodedSink {
             case .fields(let values):
                 object = JSONObject()
                 for (name, value) in zip(columns, values) { object[name] = value.map { .string($0) } ?? .null }
-            case .encoded:
-                preconditionFailure("CSV-encoded rows are made only for CSV output")
             }
             object["code"] = .string(p.code)
             object["confidence"] = .number(p.confidence)

@@ -29,6 +29,8 @@ public struct CodingPrediction: Sendable, Equatable {
     public var level: Int?
     /// The most probable classes, best first.
     public var candidates: [(code: String, probability: Double)]
+    /// `code`'s index among the model's classes; nil for an ancestor (back-off) or an empty text.
+    var classIndex: Int? = nil
 
     public static func == (a: CodingPrediction, b: CodingPrediction) -> Bool {
         a.code == b.code && a.confidence == b.confidence && a.auto == b.auto && a.source == b.source
@@ -169,7 +171,8 @@ public final class CodingPredictor {
         if let c = model.indexTable.find(normalized) {
             let code = model.classes[Int(c)]
             return CodingPrediction(
-                code: code, confidence: 1, auto: true, source: .index, level: level(of: code), candidates: [(code, 1)])
+                code: code, confidence: 1, auto: true, source: .index, level: level(of: code), candidates: [(code, 1)],
+                classIndex: Int(c))
         }
         classProbabilities()
         return decide()
@@ -262,6 +265,6 @@ public final class CodingPredictor {
         }
         return CodingPrediction(
             code: code, confidence: confidence, auto: auto, source: .model, level: level(of: code),
-            candidates: candidates)
+            candidates: candidates, classIndex: best)
     }
 }

@@ -33,23 +33,16 @@ public final class CSVWriter {
         try writeRow(fields)
     }
 
-    /// Writes one row whose first `encodedCount` fields are already encoded in `encoded` (by
-    /// `encodeField`, separated by the delimiter), followed by `fields`: a file copied through keeps its
-    /// columns as bytes, without a String per field.
-    public func write(encoded: UnsafeBufferPointer<UInt8>, encodedCount: Int, then fields: [String?]) throws {
-        let total = encodedCount + fields.count
-        if let width, total != width {
+    /// Writes one row already encoded: `fieldCount` fields encoded by `encodeField`, separated by the
+    /// delimiter, without the line end. A file copied through keeps its columns as bytes, without a
+    /// String per field.
+    public func write(encodedRow row: UnsafeBufferPointer<UInt8>, fieldCount: Int) throws {
+        if let width, fieldCount != width {
             throw StatMLError.invalidInput(
-                "cannot write a row of \(total) fields to \(sink.name): the header has \(width)")
+                "cannot write a row of \(fieldCount) fields to \(sink.name): the header has \(width)")
         }
-        guard encodedCount > 0 else { return try writeRow(fields) }
-        if total == 1 && encoded.isEmpty { return try writeRow([nil]) }
-        try sink.write(encoded.baseAddress ?? UnsafePointer(bitPattern: 1)!, count: encoded.count)
-        for field in fields {
-            try sink.write(byte: delimiter)
-            guard var text = field, !text.isEmpty else { continue }
-            try text.withUTF8 { try writeField($0) }
-        }
+        if fieldCount == 1 && row.isEmpty { return try writeRow([nil]) }
+        if let base = row.baseAddress, !row.isEmpty { try sink.write(base, count: row.count) }
         try sink.write(byte: 0x0A)
     }
 
