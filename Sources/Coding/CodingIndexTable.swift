@@ -32,13 +32,16 @@ struct CodingIndexTable: Sendable {
     /// The class of `text` if the index has it.
     func find(_ text: String) -> Int32? {
         var copy = text
-        return copy.withUTF8 { utf8 -> Int32? in
-            if let e = table.find(CodingIndexTable.hash(utf8)).map(Int.init) {
-                let stored = bytes[starts[e]..<starts[e + 1]]
-                if stored.count == utf8.count && stored.elementsEqual(utf8) { return classes[e] }
-            }
-            return collisions.isEmpty ? nil : collisions[text]
+        return copy.withUTF8 { find(utf8: $0) }
+    }
+
+    /// The class of the text whose UTF-8 bytes are `utf8`, if the index has it.
+    func find(utf8: UnsafeBufferPointer<UInt8>) -> Int32? {
+        if let e = table.find(CodingIndexTable.hash(utf8)).map(Int.init) {
+            let stored = bytes[starts[e]..<starts[e + 1]]
+            if stored.count == utf8.count && stored.elementsEqual(utf8) { return classes[e] }
         }
+        return collisions.isEmpty ? nil : collisions[String(decoding: utf8, as: UTF8.self)]
     }
 
     /// FNV-1a, 64 bits (Fowler, Noll, Vo).

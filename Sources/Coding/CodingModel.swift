@@ -152,23 +152,23 @@ public final class CodingPredictor {
 
     public func predict(_ text: String) -> CodingPrediction {
         hashed.removeAll(keepingCapacity: true)
-        var normalized: String
+        var hasTokens: Bool
         if let cachedScorer {
             // The character n-grams of words seen before are not hashed again: their results are kept.
-            normalized = featurizer.features(of: text, spec: model.features, into: &hashed) {
+            hasTokens = featurizer.featurize(text, spec: model.features, into: &hashed) {
                 cachedScorer.knows(word: $0)
             }
             if !cachedScorer.prepare(tokens: featurizer.tokenCount) {
                 hashed.removeAll(keepingCapacity: true)
-                normalized = featurizer.features(of: text, spec: model.features, into: &hashed)
+                hasTokens = featurizer.featurize(text, spec: model.features, into: &hashed)
             }
         } else {
-            normalized = featurizer.features(of: text, spec: model.features, into: &hashed)
+            hasTokens = featurizer.featurize(text, spec: model.features, into: &hashed)
         }
-        guard !normalized.isEmpty else {
+        guard hasTokens else {
             return CodingPrediction(code: "", confidence: 0, auto: false, source: .model, level: nil, candidates: [])
         }
-        if let c = model.indexTable.find(normalized) {
+        if let c = featurizer.withNormalizedUTF8({ model.indexTable.find(utf8: $0) }) {
             let code = model.classes[Int(c)]
             return CodingPrediction(
                 code: code, confidence: 1, auto: true, source: .index, level: level(of: code), candidates: [(code, 1)],

@@ -461,6 +461,9 @@ final class HashingScratch {
 public final class TextFeaturizer {
     public let normalizer: TextNormalizer
     private let scratch = HashingScratch()
+    /// The last text's normalised text: in `scratch`'s text buffer (fast path), or else here.
+    private var normalizedFast: UnsafeBufferPointer<UInt8>?
+    private var normalizedGeneral: [UInt8] = []
 
     public init(normalizer: TextNormalizer) {
         self.normalizer = normalizer
@@ -476,17 +479,38 @@ public final class TextFeaturizer {
         of text: String, spec: FeatureSpec, into out: inout [HashedFeature],
         skippingCharacterNgramsOf skip: (UInt64) -> Bool = { _ in false }
     ) -> String {
+        featurize(text, spec: spec, into: &out, skippingCharacterNgramsOf: skip)
+        return withNormalizedUTF8 { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// `features(of:spec:into:skippingCharacterNgramsOf:)` without making the normalised text a String:
+    /// whether the text has tokens; `withNormalizedUTF8` reads its normalised text until the next call.
+    @discardableResult
+    public func featurize(
+        _ text: String, spec: FeatureSpec, into out: inout [HashedFeature],
+        skippingCharacterNgramsOf skip: (UInt64) -> Bool = { _ in false }
+    ) -> Bool {
         let capacity = TextNormalizer.fastPathCapacity(utf8Count: text.utf8.count)
         scratch.reserveText(bytes: capacity.bytes, spans: capacity.spans)
-        let fast = normalizer.withFastTokens(text, bytes: scratch.textBytes, spans: scratch.textSpans) { utf8, tokens in
+        normalizedFast = normalizer.withFastTokens(text, bytes: scratch.textBytes, spans: scratch.textSpans) {
+            utf8, tokens in
             FeatureHashing.appendFeatures(
                 text: utf8, tokens: tokens, spec: spec, scratch: scratch, into: &out, skippingCharacterNgramsOf: skip)
-            return String(decoding: utf8, as: UTF8.self)
+            return utf8
         }
-        if let normalized = fast { return normalized }
-        let tokens = normalizer.tokensGeneral(text)
-        FeatureHashing.features(of: tokens, spec: spec, scratch: scratch, into: &out, skippingCharacterNgramsOf: skip)
-        return tokens.joined(separator: " ")
+        if normalizedFast == nil {
+            let tokens = normalizer.tokensGeneral(text)
+            FeatureHashing.features(
+                of: tokens, spec: spec, scratch: scratch, into: &out, skippingCharacterNgramsOf: skip)
+            normalizedGeneral = Array(tokens.joined(separator: " ").utf8)
+        }
+        return scratch.tokenCount > 0
+    }
+
+    /// The last text's normalised text, as UTF-8 (see `features(of:spec:into:)`).
+    public func withNormalizedUTF8<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let normalizedFast { return body(normalizedFast) }
+        return normalizedGeneral.withUnsafeBufferPointer(body)
     }
 
     // The last text's tokens, for callers that reuse work per word (a prediction cache keyed by word).

@@ -52,7 +52,12 @@ struct TextNormalizerEquivalenceTests {
                 FeatureHashing.features(of: general, spec: spec, into: &fromTokens)
                 var fromText: [HashedFeature] = [HashedFeature(hash: 42, isCharacterNgram: true)]
                 let key = featurizer.features(of: text, spec: spec, into: &fromText)
+                // `featurize` says whether there are tokens and keeps the same key as bytes.
+                var again: [HashedFeature] = []
+                let hasTokens = featurizer.featurize(text, spec: spec, into: &again)
+                let keyBytes = featurizer.withNormalizedUTF8 { Array($0) }
                 if Array(fromTokens.dropFirst()) != expected || Array(fromText.dropFirst()) != expected || key != joined
+                    || again != expected || hasTokens != !general.isEmpty || keyBytes != Array(joined.utf8)
                 {
                     lines.append(
                         "\(text.debugDescription) \(spec): \(expected.count) features expected, "
