@@ -185,7 +185,22 @@ def cv_lines(cv: dict | None, single_split: dict[str, float] | None = None) -> l
     return out
 
 
-def section(peers: dict, statml: dict | None, command: str, cv: dict | None = None) -> str:
+def speed_lines(speed: dict | None) -> list[str]:
+    """The interleaved speed comparison (speed.py), or nothing when it was not run."""
+    if not speed:
+        return []
+    s, f, r = speed["statml"], speed["fasttext"], speed["ratio"]
+    return [
+        f"- **Prediction speed, interleaved** (speed.py, run {speed.get('created_utc', '?')}: {speed['rounds']} "
+        f"rounds on the same {speed['records']:,} records, 1 thread, StatML and fastText taking turns so that the "
+        "machine's drift slows both): StatML "
+        f"{_rate(s['median'])} records/s median, {_rate(s['best'])} best (whole process, start-up and CSV "
+        f"included); {f['name']} {_rate(f['median'])} median, {_rate(f['best'])} best (in-process). StatML / "
+        f"fastText per round: median {r['median']:.2f}, range {r['min']:.2f}–{r['max']:.2f}."]
+
+
+def section(peers: dict, statml: dict | None, command: str, cv: dict | None = None,
+            speed: dict | None = None) -> str:
     out = [HEADING, ""]
     if peers.get("skipped"):
         out += [f"Not run: {peers['skipped']}", ""]
@@ -237,6 +252,7 @@ def section(peers: dict, statml: dict | None, command: str, cv: dict | None = No
                       else "."))
     out.append("- **ratio to best peer**: the tool's accuracy, coverage@0.97 and records/s, each divided by the "
                "best peer's value for that column.")
+    out += speed_lines(speed)
     out.append("")
     for p in peers.get("peers", []):
         out.append(f"- `{p['name']}`: {p['description']}")
@@ -267,6 +283,7 @@ def main() -> int:
     ap.add_argument("--statml", help="JSON written by statml_side.py (optional)")
     ap.add_argument("--cv", help="JSON written by cv.py (optional; without it the section says the "
                                  "cross-validation was not run)")
+    ap.add_argument("--speed", help="JSON written by speed.py (optional)")
     ap.add_argument("--results", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "RESULTS.md"))
     ap.add_argument("--command", default="bash Benchmarks/coding/run.sh            # peers only\n"
                                           "STATML_BIN=.build/release/statml bash Benchmarks/coding/run.sh\n"
@@ -285,7 +302,11 @@ def main() -> int:
             cv = json.load(f)
     elif args.cv:
         cv = {"skipped": f"the cross-validation did not finish ({args.cv} was not written; see run.sh's output)"}
-    new = section(peers, statml, args.command, cv)
+    speed = None
+    if args.speed and os.path.exists(args.speed):
+        with open(args.speed, encoding="utf-8") as f:
+            speed = json.load(f)
+    new = section(peers, statml, args.command, cv, speed)
     path = os.path.normpath(args.results)
     old = ""
     if os.path.exists(path):

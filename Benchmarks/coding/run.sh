@@ -14,6 +14,7 @@
 #   ECOICOP_DATA    directory with train.csv and valid.csv (default ../shared/data/ecoicop from the repo root)
 #   PYTHON          python interpreter (default python3)
 #   CODING_REPEATS  throughput = best of this many timed prediction runs (default 3)
+#   CODING_SPEED_ROUNDS  rounds of the interleaved StatML / fastText speed comparison (speed.py; default 7)
 #   CODING_CV       1 (default): also run the 5-fold cross-validation (about 5 minutes more; fold files in
 #                   work/cv/, figures in work/cv.json); 0: single split only
 # Everything runs on one thread. Intermediate files go to Benchmarks/coding/work/ (not committed).
@@ -79,6 +80,17 @@ else
         ".build/release/statml" > "$WORK/statml.json"
 fi
 
+# Prediction speed, StatML and fastText taking turns on the same records (the single split times them
+# minutes apart).
+SPEED_ARGS=()
+if [[ "$STATML_STATUS" -eq 0 && -n "${STATML_BIN:-}" && -f "$WORK/ecoicop.statml" ]]; then
+    echo "== coding benchmark: prediction speed, interleaved (StatML, fastText default)" >&2
+    rm -f "$WORK/speed.json"
+    "$PY" "$HERE/speed.py" --bin "$STATML_BIN" --model "$WORK/ecoicop.statml" --data "$DATA" \
+        --rounds "${CODING_SPEED_ROUNDS:-7}" --json "$WORK/speed.json" || STATML_STATUS=$?
+    SPEED_ARGS=(--speed "$WORK/speed.json")
+fi
+
 # Cross-validation: after the single split, whose chosen peer hyperparameters (peers.json) it reuses.
 CV_ARGS=()
 if [[ "$CV" != "0" ]]; then
@@ -92,6 +104,7 @@ if [[ "$CV" != "0" ]]; then
 fi
 
 "$PY" "$HERE/report.py" --peers "$WORK/peers.json" --statml "$WORK/statml.json" ${CV_ARGS[@]+"${CV_ARGS[@]}"} \
+    ${SPEED_ARGS[@]+"${SPEED_ARGS[@]}"} \
     --results "$ROOT/Benchmarks/RESULTS.md"
 echo "== coding benchmark: done in $(( $(date +%s) - START )) s (JSON in $WORK)" >&2
 exit "$STATML_STATUS"
