@@ -111,6 +111,9 @@ public enum CodingModelFile {
         defer { fclose(file) }
         var info = stat()
         guard fstat(fileno(file), &info) == 0 else { throw StatMLError.io("cannot read \(path)") }
+        if info.st_mode & S_IFMT == S_IFDIR {
+            throw StatMLError.io("\(path) is a directory, not a model file")
+        }
         // A pipe or a device has no size to go by: read it whole first.
         guard info.st_mode & S_IFMT == S_IFREG else { return try decode(readAll(path), name: path) }
         var source = Source(name: path, size: Int(info.st_size)) { buffer in

@@ -90,6 +90,10 @@ struct TrainingTests {
         try expectError(Array("text,label\nmilk,01\n".utf8), "signature")
         bytes[8] = 99  // a format from the future
         try expectError(bytes, "newer StatML")
+        #expect(throws: StatMLError.self) { _ = try CodingModelFile.read(path: dir) }
+        do { _ = try CodingModelFile.read(path: dir) } catch let error as StatMLError {
+            #expect(error.message.contains("is a directory"), "\(error.message)")
+        }
     }
 
     @Test func badTrainingDataGetsClearErrors() {
