@@ -83,7 +83,9 @@ fi
 # Prediction speed, StatML and fastText taking turns on the same records (the single split times them
 # minutes apart).
 SPEED_ARGS=()
-if [[ "$STATML_STATUS" -eq 0 && -n "${STATML_BIN:-}" && -f "$WORK/ecoicop.statml" ]]; then
+if [[ "$STATML_STATUS" -eq 0 && -n "${STATML_BIN:-}" ]] \
+    && "$PY" -c 'import json, sys; sys.exit(0 if json.load(open(sys.argv[1])).get("available") else 1)' \
+        "$WORK/statml.json" 2>/dev/null; then
     echo "== coding benchmark: prediction speed, interleaved (StatML, fastText default)" >&2
     rm -f "$WORK/speed.json"
     "$PY" "$HERE/speed.py" --bin "$STATML_BIN" --model "$WORK/ecoicop.statml" --data "$DATA" \

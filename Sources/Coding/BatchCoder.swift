@@ -148,12 +148,15 @@ final class CodedSink {
     private let hasLevel: Bool
     private let candidates: Int
     private var fields: [String?] = []
-    /// CSV output: each class's code already encoded, and the row being built.
+    /// CSV output: each class's code already encoded (for a prediction whose `classIndex` still names
+    /// its `code`), and the row being built.
+    private let classes: [String]
     private var encodedClasses: [[UInt8]] = []
     private var line: [UInt8] = []
 
     init(path: String, format: TableFormat, columns: [String], model: CodingModel, candidates: Int) throws {
         self.columns = columns
+        self.classes = model.classes
         self.hasLevel = model.hierarchy != nil
         self.candidates = candidates
         var header = columns + ["code", "confidence", "auto", "source"]
@@ -187,7 +190,7 @@ final class CodedSink {
             text.withUTF8 { CSVWriter.encodeField($0, into: &line) }
         }
         if !columns.isEmpty { line.append(UInt8(ascii: ",")) }
-        if let c = p.classIndex, c < encodedClasses.count {
+        if let c = p.classIndex, c < encodedClasses.count, classes[c] == p.code {
             line.append(contentsOf: encodedClasses[c])
         } else {
             var code = p.code

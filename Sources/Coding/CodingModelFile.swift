@@ -115,7 +115,7 @@ public enum CodingModelFile {
             throw StatMLError.io("\(path) is a directory, not a model file")
         }
         // A pipe or a device has no size to go by: read it whole first.
-        guard info.st_mode & S_IFMT == S_IFREG else { return try decode(readAll(path), name: path) }
+        guard info.st_mode & S_IFMT == S_IFREG else { return try decode(readAll(file, name: path), name: path) }
         var source = Source(name: path, size: Int(info.st_size)) { buffer in
             let n = fread(buffer.baseAddress!, 1, buffer.count, file)
             if n < buffer.count && ferror(file) != 0 { throw StatMLError.io("cannot read \(path)") }
@@ -388,6 +388,11 @@ public enum CodingModelFile {
     static func readAll(_ path: String) throws -> [UInt8] {
         let file = try open(path)
         defer { fclose(file) }
+        return try readAll(file, name: path)
+    }
+
+    /// The rest of an open file (a pipe is read from where it is, never opened a second time).
+    private static func readAll(_ file: UnsafeMutablePointer<FILE>, name path: String) throws -> [UInt8] {
         // One allocation of the file's size and one read: a model is tens of MB, and growing an array
         // chunk by chunk copied it several times (a quarter of `statml code predict`'s start-up).
         var info = stat()

@@ -135,10 +135,15 @@ final class WordScoreCache {
     static func sublinear(_ count: Int32) -> Float { count == 1 ? 1 : 1 + logf(Float(count)) }
 
     /// Empties the cache if `words` more entries, or `pairs` more word pairs, would take it past its
-    /// capacity (pairs may be four times as many as words); true when it did.
+    /// capacity (pairs may be four times as many as words), or its row lists near what an `Int32` range
+    /// holds; true when it did.
     @discardableResult
     func makeRoom(for words: Int, pairs: Int = 0) -> Bool {
-        guard entries.count + words > capacity || pairTable.count + pairs > 4 * capacity else { return false }
+        let rowLimit = Int(Int32.max) / 2
+        guard
+            entries.count + words > capacity || pairTable.count + pairs > 4 * capacity || rows.count > rowLimit
+                || pairRows.count > rowLimit
+        else { return false }
         flush()
         return true
     }
