@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import StatMLCore
 import Testing
@@ -65,6 +66,27 @@ struct TrainingTests {
         #expect(loaded.info.trainingDataHash.count == 64)
 
         var bytes = try CodingModelFile.readAll(path)
+        // From a named pipe (no size to go by): the same model, and the pipe is opened once only (a second
+        // open of a FIFO whose writer has finished waits for ever).
+        let fifo = "\(dir)/m.fifo"
+        try #require(mkfifo(fifo, 0o600) == 0)
+        let modelBytes = bytes
+        let writer = Thread {
+            let fd = open(fifo, O_WRONLY)
+            guard fd >= 0 else { return }
+            modelBytes.withUnsafeBytes { all in
+                var done = 0
+                while done < all.count {
+                    let n = write(fd, all.baseAddress! + done, all.count - done)
+                    if n <= 0 { break }
+                    done += n
+                }
+            }
+            close(fd)
+        }
+        writer.start()
+        let piped = try CodingModelFile.read(path: fifo)
+        #expect(piped.info.trainingDataHash == model.info.trainingDataHash)
         func expectError(_ mutated: [UInt8], _ fragment: String) throws {
             let bad = "\(dir)/bad.statml"
             let sink = try ByteSink(path: bad)
