@@ -138,7 +138,9 @@ public final class CodingPredictor {
 
     /// `wordCache`: reuse each word's summed character n-grams from one record to the next (see
     /// `WordScoreCache`); the same probabilities up to floating-point rounding, several times faster.
-    /// `wordCacheCapacity` words are kept; the cache starts over when it is full.
+    /// `wordCacheCapacity` words are kept; the cache starts over when it is full. The cache needs raw term
+    /// frequencies of character n-grams for an SVM (`FeatureVocabulary.TermFrequency`): models of format 1–2
+    /// are scored without it.
     public init(
         model: CodingModel, backoff: Bool = false, candidateCount: Int = 5, wordCache: Bool = true,
         wordCacheCapacity: Int = 1 << 16
@@ -147,7 +149,9 @@ public final class CodingPredictor {
         featurizer = TextFeaturizer(normalizer: model.normalizer)
         self.backoff = backoff && model.hierarchy != nil
         self.candidateCount = candidateCount
-        cachedScorer = wordCache ? CachedScorer(model: model, capacity: max(1, wordCacheCapacity)) : nil
+        let cacheable = model.linear == nil || model.vocabulary.characterTermFrequency == .raw
+        cachedScorer =
+            wordCache && cacheable ? CachedScorer(model: model, capacity: max(1, wordCacheCapacity)) : nil
     }
 
     public func predict(_ text: String) -> CodingPrediction {

@@ -14,7 +14,9 @@ public enum CodingModelFile {
     /// Bumped whenever the layout or the meaning of a field changes; readers refuse newer formats.
     /// 2: position features (`features.head_features`, array `vocabulary.head`), which a format-1 reader
     /// would silently drop. Format-1 files read as models without them.
-    public static let formatVersion: UInt32 = 2
+    /// 3: character n-grams weighted by their raw term frequency (`features.character_tf`); files of format
+    /// 1–2 used 1 + ln tf and are read as such.
+    public static let formatVersion: UInt32 = 3
 
     public static func write(_ model: CodingModel, to path: String) throws {
         let sink = try ByteSink(path: path)
@@ -69,6 +71,7 @@ public enum CodingModelFile {
             "min_char_n": .number(Double(model.features.minCharN)),
             "max_char_n": .number(Double(model.features.maxCharN)),
             "head_features": .bool(model.features.headFeatures),
+            "character_tf": .string(model.vocabulary.characterTermFrequency.rawValue),
         ]
         header["calibration"] = [
             "fasttext_temperature": .number(Double(model.fastTextCalibration.temperature)),
@@ -288,10 +291,20 @@ public enum CodingModelFile {
         default: throw corrupt("the vocabulary is missing")
         }
         guard let charRaw = bytes("vocabulary.character") else { throw corrupt("the vocabulary is missing") }
+        let characterTF: FeatureVocabulary.TermFrequency
+        if let name = header["features"]?["character_tf"]?.stringValue {
+            guard let tf = FeatureVocabulary.TermFrequency(rawValue: name) else {
+                throw corrupt("features.character_tf is \"\(name)\", not \"raw\" or \"sublinear\"")
+            }
+            characterTF = tf
+        } else {
+            guard format <= 2 else { throw corrupt("features.character_tf is missing") }
+            characterTF = .sublinear
+        }
         let vocabulary = try FeatureVocabulary(
             hashes: hashes, isCharacter: charRaw.map { $0 != 0 },
             isHead: bytes("vocabulary.head").map { $0.map { $0 != 0 } },
-            idf: floats("vocabulary.idf"))
+            idf: floats("vocabulary.idf"), characterTermFrequency: characterTF)
 
         let normalizerJSON = header["normalizer"]
         let normalizer = TextNormalizer(

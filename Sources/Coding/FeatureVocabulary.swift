@@ -85,7 +85,28 @@ public struct FeatureVocabulary: Sendable {
     public private(set) var isHead: [Bool] = []
     /// Smoothed inverse document frequency, as scikit-learn's `smooth_idf`: ln((1+n)/(1+df)) + 1.
     public private(set) var idf: [Float] = []
+    /// How a character n-gram's count in a text becomes its term frequency (words always use 1 + ln tf).
+    public private(set) var characterTermFrequency = TermFrequency.raw
     private var table = FeatureTable()
+
+    /// Term frequency from a feature's count in one text.
+    public enum TermFrequency: String, Sendable {
+        /// 1 + ln(count): what models of format 1–2 used for character n-grams.
+        case sublinear
+        /// The count itself. A text's character block is then the sum of its words' blocks, which lets the
+        /// predictor add up cached per-word scores without correcting the n-grams that several words share
+        /// (`CachedScorer`). In 5-fold cross-validation on ECOICOP it scored as the sublinear form did
+        /// (accuracy 0.9306 against 0.9309, coverage at 0.97 precision 0.9042 for both; Benchmarks/RESULTS.md).
+        case raw
+
+        @inline(__always)
+        func callAsFunction(_ count: Int32) -> Float {
+            switch self {
+            case .raw: Float(count)
+            case .sublinear: count == 1 ? 1 : 1 + logf(Float(count))
+            }
+        }
+    }
 
     public var count: Int { hashes.count }
 
@@ -112,7 +133,10 @@ public struct FeatureVocabulary: Sendable {
     }
 
     /// Restores a vocabulary from a model file (`isHead` nil: a model from before position features).
-    public init(hashes: [UInt64], isCharacter: [Bool], isHead: [Bool]? = nil, idf: [Float]) throws {
+    public init(
+        hashes: [UInt64], isCharacter: [Bool], isHead: [Bool]? = nil, idf: [Float],
+        characterTermFrequency: TermFrequency = .raw
+    ) throws {
         let isHead = isHead ?? [Bool](repeating: false, count: hashes.count)
         guard hashes.count == isCharacter.count, hashes.count == idf.count, hashes.count == isHead.count else {
             throw StatMLError(.incompatible, "model file is corrupt: vocabulary arrays differ in length")
@@ -121,6 +145,7 @@ public struct FeatureVocabulary: Sendable {
         self.isCharacter = isCharacter
         self.isHead = isHead
         self.idf = idf
+        self.characterTermFrequency = characterTermFrequency
         table = FeatureTable(capacity: hashes.count)
         for (i, h) in hashes.enumerated() {
             guard table.find(h) == nil else {
@@ -143,10 +168,10 @@ public struct FeatureVocabulary: Sendable {
         for f in features { if let i = table.find(f.hash) { out.append(i) } }
     }
 
-    /// TF-IDF with sublinear term frequency, the word block and the character block each L2-normalised
-    /// and scaled by 1/√2, so that together they have unit length (as stacking two scikit-learn
-    /// `TfidfVectorizer(sublinear_tf=True)` outputs would, up to that scale); the position block, when
-    /// there is one, L2-normalised and scaled by `headScale`.
+    /// TF-IDF with sublinear term frequency for words and `characterTermFrequency` for character n-grams,
+    /// the word block and the character block each L2-normalised and scaled by 1/√2, so that together they
+    /// have unit length (as stacking two scikit-learn `TfidfVectorizer` outputs would, up to that scale);
+    /// the position block, when there is one, L2-normalised and scaled by `headScale`.
     public func tfidf(_ rows: [Int32], scratch counts: inout [Int32]) -> SparseVector {
         // `counts` has one zeroed slot per feature; the slots used here are zeroed again before returning,
         // so the counting is linear in the document's length whatever the vocabulary's size.
@@ -170,13 +195,13 @@ public struct FeatureVocabulary: Sendable {
                         for (k, r) in indices.enumerated() {
                             let run = c[Int(r)]
                             c[Int(r)] = 0
-                            let v = (run == 1 ? 1 : 1 + logf(Float(run))) * idf[Int(r)]
+                            let v: Float
                             if isCharacter[Int(r)] {
+                                v = characterTermFrequency(run) * idf[Int(r)]
                                 charNorm += v * v
-                            } else if isHead[Int(r)] {
-                                headNorm += v * v
                             } else {
-                                wordNorm += v * v
+                                v = TermFrequency.sublinear(run) * idf[Int(r)]
+                                if isHead[Int(r)] { headNorm += v * v } else { wordNorm += v * v }
                             }
                             values[k] = v
                         }

@@ -10,16 +10,17 @@ import Text
 /// terms, so a word's contribution can be summed once and kept:
 /// - fastText averages the input rows of all features: a word contributes the sum of its own row and its
 ///   n-grams' rows, and their number, exactly.
-/// - The SVM scores TF-IDF with sublinear tf, `(1 + ln tf) · idf`, with the word block and the character
-///   block each scaled to unit length. A word contributes `idf · w` of its own row to the word block (times
-///   `1 + ln m` when it occurs m times), and `Σ (1 + ln c) · idf · w` and `Σ ((1 + ln c) · idf)²` over its
-///   distinct n-grams (c = count within the word) to the character block. When an n-gram occurs in several
-///   words of one text its tf is the total count, so `CachedScorer` corrects those few n-grams from their
-///   weight rows. The result is the uncached computation's up to the order of floating-point additions.
+/// - The SVM scores TF-IDF with the word block and the character block each scaled to unit length. A word
+///   contributes `idf · w` of its own row to the word block (times `1 + ln m` when it occurs m times, as
+///   words have sublinear tf). Character n-grams have raw tf (`FeatureVocabulary.TermFrequency.raw`), so the
+///   character block of a text is exactly the sum of its words' blocks `Σ c · idf · w` (c = count within
+///   the word); only its squared length needs the words' overlap, `‖Σ v‖² = Σ ‖v‖² + 2 Σ ⟨v, v'⟩`, and the
+///   dot product of two words' blocks is kept per pair of words. The result is the uncached computation's
+///   up to the order of floating-point additions.
 final class WordScoreCache {
-    /// One word: its row (-1 when unknown) and that row's idf (0 when unknown), its known character n-gram
-    /// rows with their counts within the word (at `rowsStart..<rowsEnd` of `rows`/`rowCounts`), and how
-    /// many known features it has in all. 20 bytes, so that a text's entries take few cache lines.
+    /// One word: its row (-1 when unknown) and that row's idf (0 when unknown), its distinct known character
+    /// n-gram rows with their TF-IDF values within the word (at `rowsStart..<rowsEnd` of `rows`/`rowValues`),
+    /// and how many known features it has in all. 20 bytes, so that a text's entries take few cache lines.
     struct Entry {
         var row: Int32
         var idf: Float
@@ -37,18 +38,17 @@ final class WordScoreCache {
     private var table: FeatureTable
     private(set) var entries: [Entry] = []
     private(set) var rows: [Int32] = []
-    private(set) var rowCounts: [Int32] = []
-    /// Per entry, `classCount` floats each: `idf · w` of the word's own row, and the character n-grams' sum.
+    private(set) var rowValues: [Float] = []
+    /// Per entry, `classCount` floats each: `idf · w` of the word's own row, and the character n-grams' sum
+    /// `Σ c · idf · w`; and that block's squared length `Σ (c · idf)²`.
     private(set) var wordScores: [Float] = []
     private(set) var characterScores: [Float] = []
     private(set) var characterSquares: [Float] = []
     /// Per entry, `dimension` floats: the sum of the fastText input rows of the word and its n-grams.
     private(set) var fastTextSums: [Float] = []
-    /// Pairs of entries → their shared character n-gram rows (`sharedRows`), as a range of `pairRows`
-    /// kept in the table's slot (`value..<extra`), so that a look-up reads one cache line.
+    /// Pairs of entries → the dot product of their character blocks (`sharedDot`), as the bits of a
+    /// `Float` in the slot's `extra`, so that a look-up reads one cache line.
     private var pairTable: FeatureTable
-    private(set) var pairRows: [Int32] = []
-    private(set) var pairCounts: [(first: Int32, second: Int32)] = []
 
     init(classCount: Int, dimension: Int, capacity: Int) {
         self.classCount = classCount
@@ -72,15 +72,16 @@ final class WordScoreCache {
         linear: LinearSVM?, fastText: FastTextClassifier?
     ) -> Int {
         let start = rows.count
-        // Distinct rows with their counts, in increasing row order (so that two words' shared rows are
-        // found by one merge, `sharedRows`).
-        for r in characterRows.sorted() {
-            if rows.count > start, rows[rows.count - 1] == r {
-                rowCounts[rowCounts.count - 1] += 1
-            } else {
-                rows.append(r)
-                rowCounts.append(1)
-            }
+        // Distinct rows with their values c · idf, in increasing row order (so that two words' shared rows
+        // are found by one merge, `sharedDot`).
+        let sorted = characterRows.sorted()
+        var i = 0
+        while i < sorted.count {
+            var j = i + 1
+            while j < sorted.count && sorted[j] == sorted[i] { j += 1 }
+            rows.append(sorted[i])
+            rowValues.append(Float(j - i) * vocabulary.idf[Int(sorted[i])])
+            i = j
         }
         let id = entries.count
         entries.append(
@@ -102,10 +103,9 @@ final class WordScoreCache {
                 }
                 characterScores.withUnsafeMutableBufferPointer { sums in
                     for i in start..<rows.count {
-                        let r = Int(rows[i])
-                        let v = WordScoreCache.sublinear(rowCounts[i]) * vocabulary.idf[r]
+                        let v = rowValues[i]
                         squares += v * v
-                        VectorKernels.axpy(v, w.baseAddress! + r * k, sums.baseAddress! + base, k)
+                        VectorKernels.axpy(v, w.baseAddress! + Int(rows[i]) * k, sums.baseAddress! + base, k)
                     }
                 }
             }
@@ -130,31 +130,25 @@ final class WordScoreCache {
         return id
     }
 
-    /// TF-IDF's sublinear term frequency, 1 + ln(tf), as `FeatureVocabulary.tfidf` computes it.
-    @inline(__always)
-    static func sublinear(_ count: Int32) -> Float { count == 1 ? 1 : 1 + logf(Float(count)) }
-
     /// Empties the cache if `words` more entries, or `pairs` more word pairs, would take it past its
     /// capacity (pairs may be four times as many as words), or its row lists near what an `Int32` range
     /// holds; true when it did.
     @discardableResult
     func makeRoom(for words: Int, pairs: Int = 0) -> Bool {
-        let rowLimit = Int(Int32.max) / 2
         guard
-            entries.count + words > capacity || pairTable.count + pairs > 4 * capacity || rows.count > rowLimit
-                || pairRows.count > rowLimit
+            entries.count + words > capacity || pairTable.count + pairs > 4 * capacity
+                || rows.count > Int(Int32.max) / 2
         else { return false }
         flush()
         return true
     }
 
-    /// The character n-gram rows that the words of entries `a` and `b` (`a <= b`) have in common, as a
-    /// range of `pairRows` (with each word's count of the row in `pairCounts`), from a merge of their
-    /// sorted rows the first time the pair is seen. `a == b` (a word twice in a text) gives all its rows.
-    func sharedRows(_ a: Int, _ b: Int) -> Range<Int> {
+    /// The dot product of the character blocks of entries `a` and `b` (`a < b`): from a merge of their
+    /// sorted rows the first time the pair is seen, then from the pair table.
+    func sharedDot(_ a: Int, _ b: Int) -> Float {
         let key = WordScoreCache.pairKey(a, b)
-        if let p = pairTable.findBoth(key) { return Int(p.value)..<Int(p.extra) }
-        let start = pairRows.count
+        if let p = pairTable.findBoth(key) { return Float(bitPattern: UInt32(bitPattern: p.extra)) }
+        var dot: Float = 0
         var i = Int(entries[a].rowsStart)
         var j = Int(entries[b].rowsStart)
         let endA = Int(entries[a].rowsEnd)
@@ -165,17 +159,16 @@ final class WordScoreCache {
             } else if rows[i] > rows[j] {
                 j += 1
             } else {
-                pairRows.append(rows[i])
-                pairCounts.append((rowCounts[i], rowCounts[j]))
+                dot += rowValues[i] * rowValues[j]
                 i += 1
                 j += 1
             }
         }
-        pairTable.insert(key, value: Int32(start), extra: Int32(pairRows.count))
-        return start..<pairRows.count
+        pairTable.insert(key, value: 0, extra: Int32(bitPattern: dot.bitPattern))
+        return dot
     }
 
-    /// Starts loading what `sharedRows(a, b)` looks up first.
+    /// Starts loading what `sharedDot(a, b)` looks up first.
     @inline(__always)
     func prefetchPair(_ a: Int, _ b: Int) { pairTable.prefetch(WordScoreCache.pairKey(a, b)) }
 
@@ -192,11 +185,9 @@ final class WordScoreCache {
     private func flush() {
         table = FeatureTable(capacity: min(capacity, 4096))
         pairTable = FeatureTable(capacity: min(4 * capacity, 4096))
-        pairRows.removeAll(keepingCapacity: true)
-        pairCounts.removeAll(keepingCapacity: true)
         entries.removeAll(keepingCapacity: true)
         rows.removeAll(keepingCapacity: true)
-        rowCounts.removeAll(keepingCapacity: true)
+        rowValues.removeAll(keepingCapacity: true)
         wordScores.removeAll(keepingCapacity: true)
         characterScores.removeAll(keepingCapacity: true)
         characterSquares.removeAll(keepingCapacity: true)
@@ -219,18 +210,17 @@ final class CachedScorer {
     /// features), `classCount` floats each, end to end: raw memory owned here, so that clearing and
     /// summing into them costs no copy-on-write checks.
     private let blocks: UnsafeMutablePointer<Float>
-    /// Rows in several words of the text: their total count, and the sums of the words' separate
-    /// sublinear tf and its square (and, on the pair path, which tokens were added, as bits).
-    private var duplicates: [(row: Int32, count: Int32, sum: Float, squares: Float, tokens: UInt64)] = []
-    /// Pairs of tokens (i < j) with shared rows: their range in the cache's `pairRows`, and whether token
-    /// i's entry is the pair's first.
-    private var pairSpans: [(i: Int, j: Int, firstIsI: Bool, rows: Range<Int>)] = []
-    /// Up to this many tokens, rows shared between words come from the cached pairs (a text has
-    /// t(t-1)/2 pairs); longer texts count all their rows.
+    /// A long text's character n-gram values summed over its words, one per distinct row.
+    private var rowTotals: [Float] = []
+    /// Up to this many tokens, the character block's length comes from the cached pairs of words (a text
+    /// has t(t-1)/2 pairs); longer texts sum all their rows.
     static let pairLimit = 12
     private let rowCounter = SmallRowCounter()
 
     init(model: CodingModel, capacity: Int = 1 << 16) {
+        precondition(
+            model.linear == nil || model.vocabulary.characterTermFrequency == .raw,
+            "the word cache sums character blocks, which needs raw term frequencies")
         self.model = model
         cache = WordScoreCache(
             classCount: model.classes.count, dimension: model.fastText?.dimension ?? 0, capacity: capacity)
@@ -392,7 +382,7 @@ final class CachedScorer {
                         let m = counter.values[slot]
                         guard m > 0 else { continue }
                         counter.values[slot] = 0
-                        let g = WordScoreCache.sublinear(m)
+                        let g = FeatureVocabulary.TermFrequency.sublinear(m)
                         let v = g * entries[id].idf
                         wordSquares += v * v
                         VectorKernels.axpy(g, sums.baseAddress! + id * k, s, k)
@@ -405,12 +395,12 @@ final class CachedScorer {
                     let m = counter.values[slot]
                     guard m > 0 else { continue }
                     counter.values[slot] = 0
-                    let v = WordScoreCache.sublinear(m) * idf[Int(r)]
+                    let v = FeatureVocabulary.TermFrequency.sublinear(m) * idf[Int(r)]
                     wordSquares += v * v
                     VectorKernels.axpy(v, w.baseAddress! + Int(r) * k, s, k)
                 }
             }
-            characterSquares = characterBlock(w.baseAddress!, k, idf, into: characterScores, counter: counter)
+            characterSquares = characterBlock(k, into: characterScores, counter: counter)
             // Position features: distinct (each has its own tag), tf 1.
             for r in headRows {
                 let v = idf[Int(r)]
@@ -432,22 +422,8 @@ final class CachedScorer {
         }
     }
 
-    /// Sums the words' character blocks into `s` (`k` floats), corrects n-grams found in several words,
-    /// and returns the block's squared length.
-    private func characterBlock(
-        _ w: UnsafePointer<Float>, _ k: Int, _ idf: [Float], into s: UnsafeMutablePointer<Float>,
-        counter: SmallRowCounter
-    ) -> Float {
-        duplicates.removeAll(keepingCapacity: true)
-        if tokenEntries.count > CachedScorer.pairLimit {
-            countDuplicates(counter: counter)
-        } else if tokenEntries.count > 1 {
-            duplicatesFromPairs(counter: counter)
-        }
-        for d in duplicates {
-            idf.withUnsafeBufferPointer { statml_prefetch($0.baseAddress! + Int(d.row)) }
-            Self.prefetch(w + Int(d.row) * k, count: k)
-        }
+    /// Sums the words' character blocks into `s` (`k` floats) and returns the block's squared length.
+    private func characterBlock(_ k: Int, into s: UnsafeMutablePointer<Float>, counter: SmallRowCounter) -> Float {
         var squares: Float = 0
         let cachedSquares = cache.characterSquares
         cache.characterScores.withUnsafeBufferPointer { sums in
@@ -456,96 +432,42 @@ final class CachedScorer {
                 squares += cachedSquares[id]
             }
         }
-        // An n-gram in several words has tf = its total count: replace the words' separate terms.
-        for d in duplicates {
-            let v = idf[Int(d.row)]
-            let g = WordScoreCache.sublinear(d.count)
-            VectorKernels.axpy((g - d.sum) * v, w + Int(d.row) * k, s, k)
-            squares += (g * g - d.squares) * v * v
-        }
-        return squares
-    }
-
-    /// `duplicates` from the cached shared rows of each pair of the text's words (few tokens).
-    private func duplicatesFromPairs(counter: SmallRowCounter) {
         let t = tokenEntries.count
-        pairSpans.removeAll(keepingCapacity: true)
-        var room = 0
+        if t > CachedScorer.pairLimit { return longTextSquares(counter: counter) }
+        // ‖Σ v‖² = Σ ‖v‖² + 2 Σ over pairs of words ⟨v, v'⟩ (a word twice: its own ‖v‖²).
         for i in 0..<t {
             for j in (i + 1)..<t {
                 let a = tokenEntries[i]
                 let b = tokenEntries[j]
-                let shared = a <= b ? cache.sharedRows(a, b) : cache.sharedRows(b, a)
-                if !shared.isEmpty {
-                    pairSpans.append((i, j, a <= b, shared))
-                    room += shared.count
-                }
+                squares += 2 * (a == b ? cachedSquares[a] : a < b ? cache.sharedDot(a, b) : cache.sharedDot(b, a))
             }
         }
-        guard room > 0 else { return }
-        // Slot value: 1 + the row's index in `duplicates`. Each token adds its count of a row once.
-        counter.reset(room: room)
-        let pairRows = cache.pairRows
-        let pairCounts = cache.pairCounts
-        for span in pairSpans {
-            for k in span.rows {
-                let slot = counter.slot(pairRows[k])
-                if counter.values[slot] == 0 {
-                    duplicates.append((pairRows[k], 0, 0, 0, 0))
-                    counter.values[slot] = Int32(duplicates.count)
-                }
-                let d = Int(counter.values[slot]) - 1
-                let counts = pairCounts[k]
-                add(token: span.i, count: span.firstIsI ? counts.first : counts.second, to: d)
-                add(token: span.j, count: span.firstIsI ? counts.second : counts.first, to: d)
-            }
-        }
+        return squares
     }
 
-    /// Adds one token's count of a shared row to `duplicates[d]`, unless that token is already in.
-    @inline(__always)
-    private func add(token: Int, count: Int32, to d: Int) {
-        let bit: UInt64 = 1 << UInt64(token)
-        guard duplicates[d].tokens & bit == 0 else { return }
-        let g = WordScoreCache.sublinear(count)
-        duplicates[d].tokens |= bit
-        duplicates[d].count += count
-        duplicates[d].sum += g
-        duplicates[d].squares += g * g
-    }
-
-    /// `duplicates` by counting every row of every word of the text (many tokens).
-    private func countDuplicates(counter: SmallRowCounter) {
+    /// The character block's squared length from all rows of all words (many tokens).
+    private func longTextSquares(counter: SmallRowCounter) -> Float {
         let entries = cache.entries
         let rows = cache.rows
-        let rowCounts = cache.rowCounts
+        let rowValues = cache.rowValues
         var room = 0
         for id in tokenEntries { room += Int(entries[id].rowsEnd - entries[id].rowsStart) }
         counter.reset(room: room)
-        // How many words of the text hold each row; for rows in several, the slot's value then becomes
-        // -(index in `duplicates`) - 1.
-        for id in tokenEntries {
-            for i in Int(entries[id].rowsStart)..<Int(entries[id].rowsEnd) {
-                counter.values[counter.slot(rows[i])] += 1
-            }
-        }
+        rowTotals.removeAll(keepingCapacity: true)
+        // Slot value: 1 + the row's index in `rowTotals`.
         for id in tokenEntries {
             for i in Int(entries[id].rowsStart)..<Int(entries[id].rowsEnd) {
                 let slot = counter.slot(rows[i])
-                let seen = counter.values[slot]
-                if seen == 1 { continue }
-                let g = WordScoreCache.sublinear(rowCounts[i])
-                if seen > 1 {
-                    counter.values[slot] = -Int32(duplicates.count) - 1
-                    duplicates.append((rows[i], rowCounts[i], g, g * g, 0))
-                } else {
-                    let d = Int(-seen - 1)
-                    duplicates[d].count += rowCounts[i]
-                    duplicates[d].sum += g
-                    duplicates[d].squares += g * g
+                if counter.values[slot] == 0 {
+                    rowTotals.append(0)
+                    counter.values[slot] = Int32(rowTotals.count)
                 }
+                rowTotals[Int(counter.values[slot]) - 1] += rowValues[i]
             }
         }
+        var squares: Float = 0
+        for v in rowTotals { squares += v * v }
+        return squares
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import StatMLCore
 import Testing
+import Text
 
 @testable import Coding
 
@@ -115,6 +116,91 @@ struct TrainingTests {
         #expect(throws: StatMLError.self) { _ = try CodingModelFile.read(path: dir) }
         do { _ = try CodingModelFile.read(path: dir) } catch let error as StatMLError {
             #expect(error.message.contains("is a directory"), "\(error.message)")
+        }
+    }
+
+    /// `bytes` (a model file) with its header changed by `edit`, its format set to `format`, and a new
+    /// checksum: a file as another StatML version would have written it.
+    static func rewritten(_ bytes: [UInt8], format: UInt32, _ edit: (inout JSONObject) -> Void) throws -> [UInt8] {
+        let headerLength = bytes[12..<16].reversed().reduce(0) { $0 << 8 | Int($1) }
+        guard case .object(var header) = try JSONValue.parse(Array(bytes[16..<16 + headerLength])) else {
+            throw StatMLError.usage("not a model header")
+        }
+        edit(&header)
+        let headerBytes = Array(header.serializedJSON().utf8)
+        var out = Array(bytes[0..<8])
+        for value in [format, UInt32(headerBytes.count)] {
+            out += (0..<4).map { UInt8(truncatingIfNeeded: value >> ($0 * 8)) }
+        }
+        out += headerBytes + bytes[(16 + headerLength)..<(bytes.count - 32)]
+        return out + SHA256.hash(out)
+    }
+
+    /// Models of format 1–2 weighted character n-grams by 1 + ln tf: they still read that way and are
+    /// scored without the word cache (which sums raw-tf word blocks); format 3 says which it uses.
+    @Test func formatTwoModelsKeepSublinearCharacterWeights() throws {
+        let model = try CodingTrainer.train(Self.data(Self.examples), options: Self.options(.linear)).0
+        #expect(model.vocabulary.characterTermFrequency == .raw)
+        let dir = temporaryDirectory()
+        let bytes = CodingModelFile.encode(model)
+        func read(_ file: [UInt8]) throws -> CodingModel {
+            let sink = try ByteSink(path: "\(dir)/m.statml")
+            try sink.write(file)
+            try sink.close()
+            return try CodingModelFile.read(path: "\(dir)/m.statml")
+        }
+        let old = try read(
+            try Self.rewritten(bytes, format: 2) { header in
+                guard case .object(var features)? = header["features"] else { return }
+                features["character_tf"] = nil
+                header["features"] = .object(features)
+            })
+        #expect(old.vocabulary.characterTermFrequency == .sublinear)
+
+        // Each character n-gram's TF-IDF value is tf(count) · idf up to the block's scale, with the tf of the
+        // model's weighting (words repeated, so that counts of 1 and more are both there).
+        let words = model.normalizer.tokens(Self.examples[0].text)
+        var hashed: [HashedFeature] = []
+        FeatureHashing.features(of: words + words + [words[0]], spec: model.features, into: &hashed)
+        var rows: [Int32] = []
+        old.vocabulary.rows(hashed, into: &rows)
+        for (vocabulary, tf) in [
+            (old.vocabulary, { (c: Int32) in 1 + logf(Float(c)) }), (model.vocabulary, { Float($0) }),
+        ] {
+            var counts: [Int32] = []
+            let x = vocabulary.tfidf(rows, scratch: &counts)
+            let ratios = zip(x.indices, x.values).filter { vocabulary.isCharacter[Int($0.0)] }.map { r, value in
+                value / (tf(Int32(rows.filter { $0 == r }.count)) * vocabulary.idf[Int(r)])
+            }
+            #expect(ratios.count > 10 && Set(rows.map { r in rows.filter { $0 == r }.count }).count > 1)
+            #expect(ratios.allSatisfy { abs($0 / ratios[0] - 1) < 1e-5 }, "\(vocabulary.characterTermFrequency)")
+        }
+
+        // The old model's predictions are the direct computation's, and differ from the raw-tf model's
+        // where n-grams repeat.
+        let direct = CodingPredictor(model: old, candidateCount: 3, wordCache: false)
+        let defaulted = CodingPredictor(model: old, candidateCount: 3)
+        let raw = CodingPredictor(model: model, candidateCount: 3)
+        var differs = false
+        for text in ["mleko mleko 1l", "aaaa aaa aa a", "ser serek sery serowy"]
+            + SyntheticProducts(seed: 5).examples(count: 50).map(\.text)
+        {
+            #expect(direct.predict(text) == defaulted.predict(text))
+            differs = differs || direct.predict(text).confidence != raw.predict(text).confidence
+        }
+        #expect(differs)
+
+        // Format 3 must say which weighting it uses.
+        for (value, fragment) in [(JSONValue?.none, "character_tf is missing"), ("log", "\"log\", not")] {
+            let file = try Self.rewritten(bytes, format: 3) { header in
+                guard case .object(var features)? = header["features"] else { return }
+                features["character_tf"] = value
+                header["features"] = .object(features)
+            }
+            #expect(throws: StatMLError.self) { _ = try read(file) }
+            do { _ = try read(file) } catch let error as StatMLError {
+                #expect(error.message.contains(fragment), "\(error.message)")
+            }
         }
     }
 

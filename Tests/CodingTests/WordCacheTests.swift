@@ -20,13 +20,13 @@ struct WordCacheTests {
         return try CodingTrainer.train(data, options: o).0
     }
 
-    /// Texts that exercise the corrections: a word repeated (its tf is 2), words sharing character n-grams
-    /// (an n-gram's tf is its total count), unknown words, non-Latin letters, no words at all.
+    /// Awkward texts: a word repeated (its tf is 2), words sharing character n-grams (the block's length
+    /// needs their dot product), unknown words, non-Latin letters, no words at all.
     static let awkward = [
         "mleko mleko 1l", "ser serek sery serowy", "aaaa aaa aa a", "jogurt jogurt jogurt naturalny",
         "qqqq zzzz xxxx", "żółć gęślą jaźń", "Молоко 3,2%", "", "   ", "1l 1l 500g", "sok sok sok sok sok sok",
         // Three words sharing n-grams, a repeat among them, and texts past `CachedScorer.pairLimit` tokens
-        // (the other way of finding shared n-grams).
+        // (whose block length is summed row by row).
         "serek ser serek sery", "mleko jogurt mleko kefir jogurt mleko",
         "a b c d e f g h i j k l m n o p ser serek", "mleko " + String(repeating: "ser serek ", count: 8),
     ]
