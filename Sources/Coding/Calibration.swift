@@ -75,6 +75,9 @@ public struct MarginCalibration: Sendable, Equatable {
         self.intercept = intercept
     }
 
+    /// The largest margin `margin` gives: ln(1 / 1e-30).
+    static let largestMargin = -log(1e-30)
+
     /// ln(p₁/p₂) of a probability vector.
     public static func margin(_ p: [Float]) -> Double {
         var first: Float = 0

@@ -178,12 +178,14 @@ public final class CodingPredictor {
                 code: code, confidence: 1, auto: true, source: .index, level: level(of: code), candidates: [(code, 1)],
                 classIndex: Int(c))
         }
-        classProbabilities()
+        modelOutputs()
+        if let prediction = decideFromLinearScores() { return prediction }
+        calibratedProbabilities()
         return decide()
     }
 
-    /// Calibrated class probabilities of the features in `hashed`, into `probabilities`.
-    func classProbabilities() {
+    /// The models' raw outputs for the features in `hashed`: fastText's probabilities and the SVM's scores.
+    private func modelOutputs() {
         if let cachedScorer {
             cachedScorer.outputs(
                 of: hashed, featurizer: featurizer, fastText: &fastTextProbabilities, linear: &linearScores)
@@ -196,6 +198,10 @@ public final class CodingPredictor {
                 linear.scores(model.vocabulary.tfidf(rows, scratch: &counts), into: &linearScores)
             }
         }
+    }
+
+    /// Calibrated class probabilities from the models' outputs, into `probabilities`.
+    private func calibratedProbabilities() {
         switch model.info.algorithm {
         case .fasttext:
             swap(&probabilities, &fastTextProbabilities)
@@ -231,6 +237,40 @@ public final class CodingPredictor {
             if top.count > k { top.removeLast() }
         }
         return top
+    }
+
+    /// A linear model's prediction straight from its scores s, when nothing else needs the class
+    /// probabilities (no candidates asked for, no back-off to do). Its probabilities are softmax(s / T),
+    /// whose order is the scores' and whose margin ln(p₁/p₂) is (s₁ − s₂) / T, so the margin calibration
+    /// needs only the top two scores and no exponential. Nil: `decide` must do it.
+    private func decideFromLinearScores() -> CodingPrediction? {
+        guard model.info.algorithm == .linear, candidateCount == 0, let calibration = model.marginCalibration else {
+            return nil
+        }
+        var best = 0
+        var first = -Float.infinity
+        var second = -Float.infinity
+        linearScores.withUnsafeBufferPointer { scores in
+            for c in scores.indices {
+                let v = scores[c]
+                if v > first {
+                    second = first
+                    first = v
+                    best = c
+                } else if v > second {
+                    second = v
+                }
+            }
+        }
+        let margin = (Double(first) - Double(second)) / Double(model.finalCalibration.temperature)
+        // As `MarginCalibration.margin` bounds it (its probabilities are clamped at 1e-30).
+        let confidence = calibration.confidence(margin: min(margin, MarginCalibration.largestMargin))
+        let auto = model.threshold(forClass: best).map { confidence >= $0 } ?? false
+        if !auto && backoff { return nil }
+        let code = model.classes[best]
+        return CodingPrediction(
+            code: code, confidence: confidence, auto: auto, source: .model, level: level(of: code), candidates: [],
+            classIndex: best)
     }
 
     private func decide() -> CodingPrediction {

@@ -74,7 +74,8 @@ enum VectorKernels {
     /// instructions of eight calls to libm's `expf`, which were 8% of a prediction (callgrind).
     @inline(__always)
     static func expNonPositive(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        let clamped = pointwiseMax(x, SIMD8(repeating: -87.3))
+        // (`pointwiseMax` is a generic call here; the select is one instruction.)
+        let clamped = x.replacing(with: -87.3, where: x .< -87.3)
         // n = round(x / ln 2) by adding 1.5·2²³, which leaves the integer in the low mantissa bits (the
         // generic SIMD rounding and conversion calls cost more than the polynomial).
         let magic = SIMD8<Float>(repeating: 12_582_912)

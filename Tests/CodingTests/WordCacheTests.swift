@@ -62,6 +62,33 @@ struct WordCacheTests {
         expectSameOutputs(model, capacity: 3)
     }
 
+    /// A linear model's prediction read off its top two scores (when no candidates are asked for) is the
+    /// one its class probabilities give: same code, auto decision and level, the same confidence.
+    @Test func linearShortcutGivesTheProbabilitiesPrediction() throws {
+        // Every fifth label swapped for another record's, so that validation has errors to calibrate on.
+        var o = CodingTrainingOptions()
+        o.algorithm = .linear
+        o.holdout = 0.2
+        let labels = Self.examples.indices.map { i in
+            Self.examples[i % 5 == 0 ? (i * 7 + 3) % Self.examples.count : i].code
+        }
+        let model = try CodingTrainer.train(
+            CodingExamples(texts: Self.examples.map(\.text), labels: labels), options: o
+        ).0
+        try #require(model.marginCalibration != nil)
+        let shortcut = CodingPredictor(model: model, candidateCount: 0)
+        let full = CodingPredictor(model: model, candidateCount: 1)
+        var auto = 0
+        for text in Self.texts() {
+            let a = shortcut.predict(text)
+            let b = full.predict(text)
+            #expect(a.code == b.code && a.auto == b.auto && a.source == b.source && a.level == b.level)
+            #expect(abs(a.confidence - b.confidence) < 1e-6, "\(text.debugDescription)")
+            if a.auto { auto += 1 }
+        }
+        #expect(auto > 0 && auto < Self.texts().count)
+    }
+
     @Test func rowCounterCountsAndStartsOver() {
         let counter = SmallRowCounter()
         let rows: [Int32] = [5, 9, 5, 1_000_000, 9, 5, 63, 127, 191]  // 63/127/191 collide in a 64-slot table
