@@ -30,8 +30,23 @@ struct FeatureTable: Sendable {
 
     /// Both values of `key`'s slot, if it is there.
     @inline(__always)
-    func findBoth(_ key: UInt64) -> (value: Int32, extra: Int32)? {
-        slots.withUnsafeBufferPointer { slots in
+    func findBoth(_ key: UInt64) -> (value: Int32, extra: Int32)? { withLookup { $0.findBoth(key) } }
+
+    /// Starts loading the slot where a look-up of `key` begins (`find` soon after finds it in cache).
+    @inline(__always)
+    func prefetch(_ key: UInt64) { withLookup { $0.prefetch(key) } }
+
+    /// Look-ups over the table's slots as they are, for a loop of many: the slots' buffer is held once for
+    /// the whole loop instead of once per look-up (the table must not change meanwhile).
+    struct Lookup {
+        let slots: UnsafePointer<Slot>
+        let mask: Int
+
+        @inline(__always)
+        func find(_ key: UInt64) -> Int32? { findBoth(key)?.value }
+
+        @inline(__always)
+        func findBoth(_ key: UInt64) -> (value: Int32, extra: Int32)? {
             var slot = Int(truncatingIfNeeded: key) & mask
             while true {
                 let s = slots[slot]
@@ -40,12 +55,14 @@ struct FeatureTable: Sendable {
                 slot = (slot + 1) & mask
             }
         }
+
+        @inline(__always)
+        func prefetch(_ key: UInt64) { statml_prefetch(slots + (Int(truncatingIfNeeded: key) & mask)) }
     }
 
-    /// Starts loading the slot where a look-up of `key` begins (`find` soon after finds it in cache).
     @inline(__always)
-    func prefetch(_ key: UInt64) {
-        slots.withUnsafeBufferPointer { statml_prefetch($0.baseAddress! + (Int(truncatingIfNeeded: key) & mask)) }
+    func withLookup<R>(_ body: (Lookup) throws -> R) rethrows -> R {
+        try slots.withUnsafeBufferPointer { try body(Lookup(slots: $0.baseAddress!, mask: mask)) }
     }
 
     /// Inserts a new key (the caller checks it is absent).
@@ -161,6 +178,10 @@ public struct FeatureVocabulary: Sendable {
     /// Starts loading what `index(of: hash)` will read.
     @inline(__always)
     func prefetch(_ hash: UInt64) { table.prefetch(hash) }
+
+    /// `index(of:)` for a loop of many look-ups (see `FeatureTable.Lookup`).
+    @inline(__always)
+    func withLookup<R>(_ body: (FeatureTable.Lookup) throws -> R) rethrows -> R { try table.withLookup(body) }
 
     /// Rows of the known features, repeated as often as they occur (fastText averages over occurrences).
     public func rows(_ features: [HashedFeature], into out: inout [Int32]) {

@@ -65,6 +65,10 @@ final class WordScoreCache {
     @inline(__always)
     func prefetch(_ word: UInt64) { table.prefetch(word) }
 
+    /// `find` for a loop of many look-ups, with no `insert` meanwhile (see `FeatureTable.Lookup`).
+    @inline(__always)
+    func withLookup<R>(_ body: (FeatureTable.Lookup) throws -> R) rethrows -> R { try table.withLookup(body) }
+
     /// Adds a word from its own row (-1: unknown) and the rows of its character n-grams (with repeats,
     /// unknown n-grams dropped).
     func insert(
@@ -147,7 +151,7 @@ final class WordScoreCache {
     /// sorted rows the first time the pair is seen, then from the pair table.
     func sharedDot(_ a: Int, _ b: Int) -> Float {
         let key = WordScoreCache.pairKey(a, b)
-        if let p = pairTable.findBoth(key) { return Float(bitPattern: UInt32(bitPattern: p.extra)) }
+        if let p = pairTable.findBoth(key) { return WordScoreCache.dot(p) }
         var dot: Float = 0
         var i = Int(entries[a].rowsStart)
         var j = Int(entries[b].rowsStart)
@@ -168,14 +172,19 @@ final class WordScoreCache {
         return dot
     }
 
-    /// Starts loading what `sharedDot(a, b)` looks up first.
+    /// The dot product a pair-table slot keeps.
     @inline(__always)
-    func prefetchPair(_ a: Int, _ b: Int) { pairTable.prefetch(WordScoreCache.pairKey(a, b)) }
+    static func dot(_ slot: (value: Int32, extra: Int32)) -> Float { Float(bitPattern: UInt32(bitPattern: slot.extra)) }
+
+    /// Look-ups of pairs already seen, for a loop of many, with no `sharedDot` meanwhile: `key(a, b)` of a
+    /// pair gives its slot (see `FeatureTable.Lookup`).
+    @inline(__always)
+    func withPairLookup<R>(_ body: (FeatureTable.Lookup) throws -> R) rethrows -> R { try pairTable.withLookup(body) }
 
     /// The pair table's key of entries `a` and `b`: splitmix64's finaliser, a bijection, so that pair keys
     /// are distinct and spread over the table's slots.
     @inline(__always)
-    private static func pairKey(_ a: Int, _ b: Int) -> UInt64 {
+    static func pairKey(_ a: Int, _ b: Int) -> UInt64 {
         var key = UInt64(a) << 32 | UInt64(b)
         key = (key ^ (key >> 30)) &* 0xbf58_476d_1ce4_e5b9
         key = (key ^ (key >> 27)) &* 0x94d0_49bb_1331_11eb
@@ -210,6 +219,8 @@ final class CachedScorer {
     /// features), `classCount` floats each, end to end: raw memory owned here, so that clearing and
     /// summing into them costs no copy-on-write checks.
     private let blocks: UnsafeMutablePointer<Float>
+    /// Pairs of the text's words (first entry < second) whose dot product is not kept yet.
+    private var unseenPairs: [(Int, Int)] = []
     /// A long text's character n-gram values summed over its words, one per distinct row.
     private var rowTotals: [Float] = []
     /// Up to this many tokens, the character block's length comes from the cached pairs of words (a text
@@ -249,51 +260,53 @@ final class CachedScorer {
     ) {
         let vocabulary = model.vocabulary
         let tokens = featurizer.tokenCount
-        // The look-ups and weight rows below are at random places of tables of megabytes: their loads
-        // are started together first, so that they overlap instead of following one another.
-        for f in hashed[tokens..<featurizer.wordFeatureCount] { vocabulary.prefetch(f.hash) }
-        for f in hashed[featurizer.headFeatureRange] { vocabulary.prefetch(f.hash) }
-        for k in 0..<tokens { cache.prefetch(featurizer.wordHash(ofToken: k)) }
+        let wordFeatures = tokens..<featurizer.wordFeatureCount
+        let headFeatures = featurizer.headFeatureRange
         ngramRows.removeAll(keepingCapacity: true)
-        for f in hashed[tokens..<featurizer.wordFeatureCount] {
-            if let r = vocabulary.index(of: f.hash) { ngramRows.append(r) }
-        }
         headRows.removeAll(keepingCapacity: true)
-        for f in hashed[featurizer.headFeatureRange] {
-            if let r = vocabulary.index(of: f.hash) { headRows.append(r) }
-        }
         tokenEntries.removeAll(keepingCapacity: true)
-        for k in 0..<tokens {
-            let word = featurizer.wordHash(ofToken: k)
-            if let id = cache.find(word) {
-                tokenEntries.append(id)
-                continue
-            }
-            let range = featurizer.characterFeatureRange(ofToken: k)
-            let id = withUnsafeTemporaryAllocation(of: Int32.self, capacity: range.count) { buffer in
-                var n = 0
-                for f in hashed[range] {
-                    if let r = vocabulary.index(of: f.hash) {
-                        buffer[n] = r
-                        n += 1
+        // The look-ups and weight rows below are at random places of tables of megabytes: their loads
+        // are started together first, so that they overlap instead of following one another. Words not
+        // in the cache yet get -1 here and are added after the loop (which must not change the cache).
+        var missing = false
+        hashed.withUnsafeBufferPointer { hashed in
+            vocabulary.withLookup { features in
+                cache.withLookup { words in
+                    for f in hashed[wordFeatures] { features.prefetch(f.hash) }
+                    for f in hashed[headFeatures] { features.prefetch(f.hash) }
+                    for k in 0..<tokens { words.prefetch(featurizer.wordHash(ofToken: k)) }
+                    for f in hashed[wordFeatures] {
+                        if let r = features.find(f.hash) { ngramRows.append(r) }
+                    }
+                    for f in hashed[headFeatures] {
+                        if let r = features.find(f.hash) { headRows.append(r) }
+                    }
+                    for k in 0..<tokens {
+                        let id = words.find(featurizer.wordHash(ofToken: k)).map(Int.init) ?? -1
+                        missing = missing || id < 0
+                        tokenEntries.append(id)
                     }
                 }
-                return cache.insert(
-                    word, row: vocabulary.index(of: word) ?? -1,
-                    characterRows: UnsafeBufferPointer(rebasing: buffer[0..<n]), vocabulary: vocabulary,
-                    linear: model.linear, fastText: model.fastText)
             }
-            tokenEntries.append(id)
+        }
+        if missing {
+            for k in 0..<tokens where tokenEntries[k] < 0 {
+                // (A word twice in the text is in the cache by its second time.)
+                tokenEntries[k] =
+                    cache.find(featurizer.wordHash(ofToken: k)) ?? insert(token: k, of: hashed, featurizer)
+            }
         }
         if let linear = model.linear {
             let k = linear.classCount
             let t = tokenEntries.count
             if t > 1 && t <= CachedScorer.pairLimit {
-                for i in 0..<t {
-                    for j in (i + 1)..<t {
-                        let a = tokenEntries[i]
-                        let b = tokenEntries[j]
-                        if a <= b { cache.prefetchPair(a, b) } else { cache.prefetchPair(b, a) }
+                cache.withPairLookup { pairs in
+                    for i in 0..<t {
+                        for j in (i + 1)..<t {
+                            let a = tokenEntries[i]
+                            let b = tokenEntries[j]
+                            pairs.prefetch(WordScoreCache.pairKey(min(a, b), max(a, b)))
+                        }
                     }
                 }
             }
@@ -317,6 +330,26 @@ final class CachedScorer {
         }
         if let fastText = model.fastText { fastTextProbabilities(fastText, into: &fastTextOut) }
         if let linear = model.linear { linearScores(linear, into: &linearOut) }
+    }
+
+    /// Adds token `k`'s word to the cache from its character n-grams in `hashed`; its entry.
+    private func insert(token k: Int, of hashed: [HashedFeature], _ featurizer: TextFeaturizer) -> Int {
+        let vocabulary = model.vocabulary
+        let word = featurizer.wordHash(ofToken: k)
+        let range = featurizer.characterFeatureRange(ofToken: k)
+        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: range.count) { buffer in
+            var n = 0
+            for f in hashed[range] {
+                if let r = vocabulary.index(of: f.hash) {
+                    buffer[n] = r
+                    n += 1
+                }
+            }
+            return cache.insert(
+                word, row: vocabulary.index(of: word) ?? -1,
+                characterRows: UnsafeBufferPointer(rebasing: buffer[0..<n]), vocabulary: vocabulary,
+                linear: model.linear, fastText: model.fastText)
+        }
     }
 
     /// Starts loading the cache lines of `count` floats from `start`.
@@ -434,15 +467,27 @@ final class CachedScorer {
         }
         let t = tokenEntries.count
         if t > CachedScorer.pairLimit { return longTextSquares(counter: counter) }
-        // ‖Σ v‖² = Σ ‖v‖² + 2 Σ over pairs of words ⟨v, v'⟩ (a word twice: its own ‖v‖²).
-        for i in 0..<t {
-            for j in (i + 1)..<t {
-                let a = tokenEntries[i]
-                let b = tokenEntries[j]
-                squares += 2 * (a == b ? cachedSquares[a] : a < b ? cache.sharedDot(a, b) : cache.sharedDot(b, a))
+        // ‖Σ v‖² = Σ ‖v‖² + 2 Σ over pairs of words ⟨v, v'⟩ (a word twice: its own ‖v‖²). Pairs not seen
+        // before are merged after the loop over the ones that were.
+        var dots: Float = 0
+        unseenPairs.removeAll(keepingCapacity: true)
+        cache.withPairLookup { pairs in
+            for i in 0..<t {
+                for j in (i + 1)..<t {
+                    let a = tokenEntries[i]
+                    let b = tokenEntries[j]
+                    if a == b {
+                        dots += cachedSquares[a]
+                    } else if let slot = pairs.findBoth(WordScoreCache.pairKey(min(a, b), max(a, b))) {
+                        dots += WordScoreCache.dot(slot)
+                    } else {
+                        unseenPairs.append((min(a, b), max(a, b)))
+                    }
+                }
             }
         }
-        return squares
+        for (a, b) in unseenPairs { dots += cache.sharedDot(a, b) }
+        return squares + 2 * dots
     }
 
     /// The character block's squared length from all rows of all words (many tokens).
