@@ -14,19 +14,60 @@ struct CodingIndexTable: Sendable {
 
     init(_ index: [String: Int32]) {
         table = FeatureTable(capacity: max(index.count, 1))
-        // Of two texts with one hash, either may go to `collisions`: `find` answers both right.
         for (text, c) in index {
             var copy = text
-            let key = copy.withUTF8 { CodingIndexTable.hash($0) }
-            if table.find(key) != nil {
-                collisions[text] = c
-                continue
-            }
-            table.insert(key, value: Int32(classes.count))
-            bytes.append(contentsOf: text.utf8)
-            starts.append(bytes.count)
-            classes.append(c)
+            copy.withUTF8 { add($0, c) }
         }
+    }
+
+    /// The table of a model file's arrays: all texts' UTF-8 end to end (`texts`), where each ends
+    /// (`ends`, increasing), and each one's class (`classes`, below `classCount`). Nil when they do not
+    /// fit together.
+    init?(texts: [UInt8], ends: [UInt64], classes: [UInt64], classCount: Int) {
+        guard ends.count == classes.count, ends.last.map({ $0 == UInt64(texts.count) }) ?? texts.isEmpty else {
+            return nil
+        }
+        table = FeatureTable(capacity: max(ends.count, 1))
+        bytes.reserveCapacity(texts.count)
+        starts.reserveCapacity(ends.count + 1)
+        self.classes.reserveCapacity(ends.count)
+        let ok = texts.withUnsafeBufferPointer { texts in
+            var start = 0
+            for (end, c) in zip(ends, classes) {
+                guard end >= UInt64(start), c < UInt64(classCount) else { return false }
+                add(UnsafeBufferPointer(rebasing: texts[start..<Int(end)]), Int32(c))
+                start = Int(end)
+            }
+            return true
+        }
+        guard ok else { return nil }
+    }
+
+    /// Adds a text (absent so far). Of two texts with one hash, either may go to `collisions`: `find`
+    /// answers both right.
+    private mutating func add(_ text: UnsafeBufferPointer<UInt8>, _ c: Int32) {
+        let key = CodingIndexTable.hash(text)
+        if table.find(key) != nil {
+            collisions[String(decoding: text, as: UTF8.self)] = c
+            return
+        }
+        table.insert(key, value: Int32(classes.count))
+        bytes.append(contentsOf: text)
+        starts.append(bytes.count)
+        classes.append(c)
+    }
+
+    /// How many texts the index has.
+    var count: Int { classes.count + collisions.count }
+
+    /// Every text with its class.
+    var entries: [String: Int32] {
+        var out = collisions
+        out.reserveCapacity(count)
+        for e in classes.indices {
+            out[String(decoding: bytes[starts[e]..<starts[e + 1]], as: UTF8.self)] = classes[e]
+        }
+        return out
     }
 
     /// The class of `text` if the index has it.

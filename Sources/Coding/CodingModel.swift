@@ -77,8 +77,10 @@ public struct CodingModel: Sendable {
     /// Per-class thresholds overriding `threshold` for records predicted as that class.
     public var classThresholds: [Double?]
     /// Normalised text → class index, for texts coded consistently in the training data.
-    public let index: [String: Int32]
-    /// `index` for look-ups on the prediction path.
+    public var index: [String: Int32] { indexTable.entries }
+    /// How many texts `index` has.
+    public var indexCount: Int { indexTable.count }
+    /// The index as the prediction path looks it up.
     let indexTable: CodingIndexTable
     public let hierarchy: Hierarchy?
     /// Number of training records per class (rebuilds the hierarchical-softmax tree).
@@ -89,7 +91,7 @@ public struct CodingModel: Sendable {
         vocabulary: FeatureVocabulary, fastText: FastTextClassifier?, linear: LinearSVM?,
         fastTextCalibration: TemperatureScaling, linearCalibration: TemperatureScaling, ensembleWeight: Float,
         finalCalibration: TemperatureScaling, marginCalibration: MarginCalibration?, threshold: Double?,
-        classThresholds: [Double?], index: [String: Int32],
+        classThresholds: [Double?], index: CodingIndexTable,
         hierarchy: Hierarchy?, classCounts: [Int]
     ) {
         self.info = info
@@ -106,8 +108,7 @@ public struct CodingModel: Sendable {
         self.marginCalibration = marginCalibration
         self.threshold = threshold
         self.classThresholds = classThresholds
-        self.index = index
-        indexTable = CodingIndexTable(index)
+        indexTable = index
         self.hierarchy = hierarchy
         self.classCounts = classCounts
     }

@@ -180,7 +180,8 @@ public enum CodingTrainer {
                 naiveBayes: TemperatureScaling(scores: labelled.map { nbScores[$0] }, labels: known).temperature
             )
             let w = options.naiveBayesWeight
-            linearOutputs = zip(svmScores, nbScores).map { s, b in zip(s, b).map { $0 / t.svm + w * $1 / t.naiveBayes } }
+            linearOutputs = zip(svmScores, nbScores).map { s, b in zip(s, b).map { $0 / t.svm + w * $1 / t.naiveBayes }
+            }
             pooling = t
         }
         let fastTextCalibration =
@@ -315,7 +316,8 @@ public enum CodingTrainer {
             linear: algorithm == .fasttext ? nil : fitted.linear, fastTextCalibration: fastTextCalibration,
             linearCalibration: linearCalibration, ensembleWeight: weight, finalCalibration: finalCalibration,
             marginCalibration: marginCalibration,
-            threshold: threshold, classThresholds: classThresholds, index: index, hierarchy: options.hierarchy,
+            threshold: threshold, classThresholds: classThresholds, index: CodingIndexTable(index),
+            hierarchy: options.hierarchy,
             classCounts: counts)
         report.seconds = monotonicSeconds() - start
         return (model, report)

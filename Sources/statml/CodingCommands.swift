@@ -52,8 +52,12 @@ enum CodingCommands {
                 "per-class-thresholds", help: "also choose a threshold per class (classes with 30+ validation records)"),
             .flag("fold-diacritics", help: "fold letters with diacritics to their base (ż → z, é → e)"),
             .value("stop-words", valueName: "FILE", help: "words to ignore, one per line"),
-            .value("dim", valueName: "N", help: "fastText embedding dimension (32 makes fastText alone a little better)", default: "16"),
-            .value("epochs", valueName: "N", help: "fastText epochs (25 makes fastText alone a little better)", default: "10"),
+            .value(
+                "dim", valueName: "N", help: "fastText embedding dimension (32 makes fastText alone a little better)",
+                default: "16"),
+            .value(
+                "epochs", valueName: "N", help: "fastText epochs (25 makes fastText alone a little better)",
+                default: "10"),
             .value("lr", valueName: "RATE", help: "fastText learning rate", default: "0.5"),
             .value(
                 "loss", valueName: "NAME", help: "fastText loss (hs for many classes)", default: "softmax",
@@ -322,7 +326,7 @@ enum CodingCommands {
             o["threshold"] = model.threshold.map { .number($0) } ?? .null
             o["validation"] = model.info.validation
             o["provenance"] = model.info.provenance
-            o["index_entries"] = .number(Double(model.index.count))
+            o["index_entries"] = .number(Double(model.indexCount))
             o["hierarchy_codes"] = .number(Double(model.hierarchy?.nodes.count ?? 0))
             print(JSONValue.object(o).serialized(pretty: true))
             return 0

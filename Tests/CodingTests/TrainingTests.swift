@@ -65,6 +65,8 @@ struct TrainingTests {
         for e in SyntheticProducts(seed: 7).examples(count: 200) { #expect(a.predict(e.text) == b.predict(e.text)) }
         #expect(loaded.info.trainingDataHash == model.info.trainingDataHash)
         #expect(loaded.info.trainingDataHash.count == 64)
+        #expect(loaded.index == model.index && !model.index.isEmpty)
+        #expect(try CodingModelFile.readAll(path) == CodingModelFile.encode(loaded), "one model, one file")
 
         var bytes = try CodingModelFile.readAll(path)
         // From a named pipe (no size to go by): the same model, and the pipe is opened once only (a second
@@ -159,8 +161,12 @@ struct TrainingTests {
                 guard case .object(var features)? = header["features"] else { return }
                 features["character_tf"] = nil
                 header["features"] = .object(features)
+                // Format 2 kept the coding index in the header.
+                header["index"] = .array(
+                    model.index.sorted { $0.key < $1.key }.map { .array([.string($0.key), .number(Double($0.value))]) })
             })
         #expect(old.vocabulary.characterTermFrequency == .sublinear)
+        #expect(old.index == model.index && !model.index.isEmpty)
 
         // Each character n-gram's TF-IDF value is tf(count) · idf up to the block's scale, with the tf of the
         // model's weighting (words repeated, so that counts of 1 and more are both there).
@@ -191,6 +197,7 @@ struct TrainingTests {
         let texts = ["mleko mleko 1l", "aaaa aaa aa a", "ser serek sery serowy"]
         for text in texts + SyntheticProducts(seed: 5).examples(count: 50).map(\.text) {
             #expect(direct.predict(text) == defaulted.predict(text))
+            guard direct.predict(text).source == .model else { continue }
             let a = direct.predict(text).candidates.sorted { $0.code < $1.code }.map(\.probability)
             let b = raw.predict(text).candidates.sorted { $0.code < $1.code }.map(\.probability)
             if zip(a, b).contains(where: { abs($0 - $1) > 1e-6 }) { differs += 1 }
