@@ -21,15 +21,29 @@ public final class BatchCoder {
 
     /// Predictions for texts, in order.
     public func code(_ texts: [String]) -> [CodingPrediction] {
+        code(count: texts.count) { predictor, i in predictor.predict(texts[i]) }
+    }
+
+    /// Predictions for the texts whose UTF-8 is at `ranges` of `bytes`, in order.
+    public func code(utf8 bytes: [UInt8], ranges: [Range<Int>]) -> [CodingPrediction] {
+        bytes.withUnsafeBufferPointer { all in
+            code(count: ranges.count) { predictor, i in
+                predictor.predict(utf8: UnsafeBufferPointer(rebasing: all[ranges[i]]))
+            }
+        }
+    }
+
+    /// `count` predictions, prediction i from `predict(predictor, i)`, split between the threads' predictors.
+    private func code(count: Int, _ predict: (CodingPredictor, Int) -> CodingPrediction) -> [CodingPrediction] {
         let threads = predictors.count
-        if threads == 1 || texts.count < 256 { return texts.map { predictors[0].predict($0) } }
-        var out = [CodingPrediction?](repeating: nil, count: texts.count)
+        if threads == 1 || count < 256 { return (0..<count).map { predict(predictors[0], $0) } }
+        var out = [CodingPrediction?](repeating: nil, count: count)
         out.withUnsafeMutableBufferPointer { results in
             let buffer = results
             DispatchQueue.concurrentPerform(iterations: threads) { t in
-                let lo = t * texts.count / threads
-                let hi = (t + 1) * texts.count / threads
-                for i in lo..<hi { buffer[i] = predictors[t].predict(texts[i]) }
+                let lo = t * count / threads
+                let hi = (t + 1) * count / threads
+                for i in lo..<hi { buffer[i] = predict(predictors[t], i) }
             }
         }
         return out.map { $0! }
@@ -45,7 +59,10 @@ public final class BatchCoder {
         var sink: CodedSink?
         var total = 0
         var auto = 0
+        // The batch's texts: as Strings (JSON Lines), or for CSV as UTF-8 end to end, each at a range.
         var batchTexts: [String] = []
+        var textBytes: [UInt8] = []
+        var textRanges: [Range<Int>] = []
         var batchRows: [CodedSink.Row] = []
         // CSV to CSV: each record's input columns, already encoded for the output, as a range of `encoded`
         // (in place of `batchRows`).
@@ -53,8 +70,8 @@ public final class BatchCoder {
         var encodedRanges: [Range<Int>] = []
 
         func flush() throws {
-            guard !batchTexts.isEmpty, let sink else { return }
-            let predictions = code(batchTexts)
+            guard !batchTexts.isEmpty || !textRanges.isEmpty, let sink else { return }
+            let predictions = textRanges.isEmpty ? code(batchTexts) : code(utf8: textBytes, ranges: textRanges)
             if encodedRanges.isEmpty {
                 for (row, p) in zip(batchRows, predictions) { try sink.write(row, prediction: p) }
             } else {
@@ -67,6 +84,8 @@ public final class BatchCoder {
             for p in predictions where p.auto { auto += 1 }
             total += predictions.count
             batchTexts.removeAll(keepingCapacity: true)
+            textBytes.removeAll(keepingCapacity: true)
+            textRanges.removeAll(keepingCapacity: true)
             batchRows.removeAll(keepingCapacity: true)
             encoded.removeAll(keepingCapacity: true)
             encodedRanges.removeAll(keepingCapacity: true)
@@ -84,7 +103,9 @@ public final class BatchCoder {
                 path: output, format: outputFormat, columns: kept.map { reader.header[$0] }, model: model,
                 candidates: candidates)
             try reader.forEachRecord { record in
-                batchTexts.append(textIndex < record.count ? record.string(textIndex) : "")
+                let start = textBytes.count
+                if textIndex < record.count { record.withField(textIndex) { textBytes.append(contentsOf: $0) } }
+                textRanges.append(start..<textBytes.count)
                 if outputFormat == .csv {
                     let start = encoded.count
                     for (k, i) in kept.enumerated() {
@@ -95,7 +116,7 @@ public final class BatchCoder {
                 } else {
                     batchRows.append(.fields(kept.map { i in i < record.count ? record.string(i) : nil }))
                 }
-                if batchTexts.count == batchSize {
+                if textRanges.count == batchSize {
                     try flush()
                     progress?.set(completed: reader.bytesRead)
                 }

@@ -156,19 +156,35 @@ public final class CodingPredictor {
     }
 
     public func predict(_ text: String) -> CodingPrediction {
+        predict { hashed, skip in
+            featurizer.featurize(text, spec: model.features, into: &hashed, skippingCharacterNgramsOf: skip)
+        }
+    }
+
+    /// `predict` of a text given as UTF-8 bytes, such as a CSV field, with no String made of it; bytes that
+    /// are not valid UTF-8 are read as `String(decoding:as:)` reads them.
+    public func predict(utf8 text: UnsafeBufferPointer<UInt8>) -> CodingPrediction {
+        predict { hashed, skip in
+            featurizer.featurize(utf8: text, spec: model.features, into: &hashed, skippingCharacterNgramsOf: skip)
+        }
+    }
+
+    /// The prediction for the text that `featurize` appends the features of (leaving out the character
+    /// n-grams of the words its second argument accepts); it returns whether the text has tokens.
+    private func predict(
+        featurizing featurize: (inout [HashedFeature], (UInt64) -> Bool) -> Bool
+    ) -> CodingPrediction {
         hashed.removeAll(keepingCapacity: true)
         var hasTokens: Bool
         if let cachedScorer {
             // The character n-grams of words seen before are not hashed again: their results are kept.
-            hasTokens = featurizer.featurize(text, spec: model.features, into: &hashed) {
-                cachedScorer.knows(word: $0)
-            }
+            hasTokens = featurize(&hashed) { cachedScorer.knows(word: $0) }
             if !cachedScorer.prepare(tokens: featurizer.tokenCount) {
                 hashed.removeAll(keepingCapacity: true)
-                hasTokens = featurizer.featurize(text, spec: model.features, into: &hashed)
+                hasTokens = featurize(&hashed) { _ in false }
             }
         } else {
-            hasTokens = featurizer.featurize(text, spec: model.features, into: &hashed)
+            hasTokens = featurize(&hashed) { _ in false }
         }
         guard hasTokens else {
             return CodingPrediction(code: "", confidence: 0, auto: false, source: .model, level: nil, candidates: [])

@@ -498,13 +498,40 @@ public final class TextFeaturizer {
                 text: utf8, tokens: tokens, spec: spec, scratch: scratch, into: &out, skippingCharacterNgramsOf: skip)
             return utf8
         }
+        if normalizedFast == nil { featurizeGeneral(text, spec: spec, into: &out, skippingCharacterNgramsOf: skip) }
+        return scratch.tokenCount > 0
+    }
+
+    /// `featurize` of a text given as UTF-8 bytes (as a CSV reader hands out fields), without making it a
+    /// String unless it needs the general path; bytes that are not valid UTF-8 are read as
+    /// `String(decoding:as:)` reads them.
+    @discardableResult
+    public func featurize(
+        utf8 text: UnsafeBufferPointer<UInt8>, spec: FeatureSpec, into out: inout [HashedFeature],
+        skippingCharacterNgramsOf skip: (UInt64) -> Bool = { _ in false }
+    ) -> Bool {
+        let capacity = TextNormalizer.fastPathCapacity(utf8Count: text.count)
+        scratch.reserveText(bytes: capacity.bytes, spans: capacity.spans)
+        normalizedFast = normalizer.withFastTokens(utf8: text, bytes: scratch.textBytes, spans: scratch.textSpans) {
+            utf8, tokens in
+            FeatureHashing.appendFeatures(
+                text: utf8, tokens: tokens, spec: spec, scratch: scratch, into: &out, skippingCharacterNgramsOf: skip)
+            return utf8
+        }
         if normalizedFast == nil {
-            let tokens = normalizer.tokensGeneral(text)
-            FeatureHashing.features(
-                of: tokens, spec: spec, scratch: scratch, into: &out, skippingCharacterNgramsOf: skip)
-            normalizedGeneral = Array(tokens.joined(separator: " ").utf8)
+            featurizeGeneral(
+                String(decoding: text, as: UTF8.self), spec: spec, into: &out, skippingCharacterNgramsOf: skip)
         }
         return scratch.tokenCount > 0
+    }
+
+    private func featurizeGeneral(
+        _ text: String, spec: FeatureSpec, into out: inout [HashedFeature],
+        skippingCharacterNgramsOf skip: (UInt64) -> Bool
+    ) {
+        let tokens = normalizer.tokensGeneral(text)
+        FeatureHashing.features(of: tokens, spec: spec, scratch: scratch, into: &out, skippingCharacterNgramsOf: skip)
+        normalizedGeneral = Array(tokens.joined(separator: " ").utf8)
     }
 
     /// The last text's normalised text, as UTF-8 (see `features(of:spec:into:)`).

@@ -26,20 +26,28 @@ extension TextNormalizer {
         _ text: String, bytes: UnsafeMutableBufferPointer<UInt8>, spans: UnsafeMutableBufferPointer<TokenSpan>,
         _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<TokenSpan>) -> R
     ) -> R? {
-        let table = foldDiacritics ? LatinFoldTable.diacriticsFolded : LatinFoldTable.caseFolded
         let result: R?? = text.utf8.withContiguousStorageIfAvailable { input -> R? in
-            let n = input.count
-            let capacity = Self.fastPathCapacity(utf8Count: n)
-            precondition(bytes.count >= capacity.bytes && spans.count >= capacity.spans, "fast-path scratch too small")
-            let raw = UnsafeMutableBufferPointer(rebasing: bytes[0..<n])
-            let joined = UnsafeMutableBufferPointer(rebasing: bytes[n...])
-            guard let rawCount = table.rawTokens(input, into: raw, spans: spans) else { return nil }
-            let (length, count) = finishTokens(
-                raw: UnsafeBufferPointer(raw), spans: spans, count: rawCount, into: joined)
-            return body(
-                UnsafeBufferPointer(rebasing: joined[0..<length]), UnsafeBufferPointer(rebasing: spans[0..<count]))
+            withFastTokens(utf8: input, bytes: bytes, spans: spans, body)
         }
         return result ?? nil
+    }
+
+    /// `withFastTokens` of a text given as UTF-8 bytes. Bytes that are not valid UTF-8 need the general
+    /// path (nil), which reads them as `String(decoding:as:)` does.
+    func withFastTokens<R>(
+        utf8 input: UnsafeBufferPointer<UInt8>, bytes: UnsafeMutableBufferPointer<UInt8>,
+        spans: UnsafeMutableBufferPointer<TokenSpan>,
+        _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<TokenSpan>) -> R
+    ) -> R? {
+        let table = foldDiacritics ? LatinFoldTable.diacriticsFolded : LatinFoldTable.caseFolded
+        let n = input.count
+        let capacity = Self.fastPathCapacity(utf8Count: n)
+        precondition(bytes.count >= capacity.bytes && spans.count >= capacity.spans, "fast-path scratch too small")
+        let raw = UnsafeMutableBufferPointer(rebasing: bytes[0..<n])
+        let joined = UnsafeMutableBufferPointer(rebasing: bytes[n...])
+        guard let rawCount = table.rawTokens(input, into: raw, spans: spans) else { return nil }
+        let (length, count) = finishTokens(raw: UnsafeBufferPointer(raw), spans: spans, count: rawCount, into: joined)
+        return body(UnsafeBufferPointer(rebasing: joined[0..<length]), UnsafeBufferPointer(rebasing: spans[0..<count]))
     }
 
     /// `withFastTokens` with scratch space on the stack (or the heap, for long texts).
@@ -256,8 +264,9 @@ struct LatinFoldTable: Sendable {
                 if b0 < 0x80 {
                     entry = table[Int(b0)]
                     i += 1
-                } else if b0 & 0xE0 == 0xC0 {
-                    // A String's UTF-8 is valid: a two-byte lead is followed by its continuation byte.
+                } else if b0 >= 0xC2 && b0 <= 0xDF && i + 1 < n && input[i + 1] & 0xC0 == 0x80 {
+                    // A valid two-byte sequence (a lead of C2–DF and a continuation byte); anything else,
+                    // valid or not, goes to the general path.
                     let v = Int(b0 & 0x1F) << 6 | Int(input[i + 1] & 0x3F)
                     guard v < Self.limit else { return nil }
                     entry = table[v]

@@ -89,6 +89,17 @@ struct WordCacheTests {
         #expect(auto > 0 && auto < Self.texts().count)
     }
 
+    /// A text given as UTF-8 bytes (as `statml code predict` reads CSV fields) is coded as its String is.
+    @Test func utf8BytesAreCodedAsTheirString() throws {
+        let model = try Self.model(.linear)
+        let strings = CodingPredictor(model: model, candidateCount: 0)
+        let bytes = CodingPredictor(model: model, candidateCount: 0)
+        for text in Self.texts() + Self.examples.prefix(50).map(\.text) {
+            let utf8 = Array(text.utf8)
+            #expect(utf8.withUnsafeBufferPointer { bytes.predict(utf8: $0) } == strings.predict(text), "\(text)")
+        }
+    }
+
     @Test func rowCounterCountsAndStartsOver() {
         let counter = SmallRowCounter()
         let rows: [Int32] = [5, 9, 5, 1_000_000, 9, 5, 63, 127, 191]  // 63/127/191 collide in a 64-slot table

@@ -121,6 +121,42 @@ struct PositionFeatureTests {
         }
     }
 
+    /// A text given as UTF-8 bytes gets the features, normalised text and token layout of the String
+    /// `String(decoding:as:)` makes of the bytes, valid or not (a lone continuation byte, a truncated or
+    /// overlong two-byte sequence, a stray lead byte, a surrogate's encoding).
+    @Test func featurizerReadsUTF8BytesAsTheirString() {
+        let featurizer = TextFeaturizer(normalizer: TextNormalizer())
+        let spec = FeatureSpec(headFeatures: true)
+        var inputs = ["Mleko UHT 3,2% 1l", "Żółty ser gouda 150 g", "Молоко 1л", "  ", "", "ｍｌｅｋｏ ①"].map {
+            Array($0.utf8)
+        }
+        let ser = Array("ser ".utf8)
+        inputs += [
+            ser + [0x80] + Array("ek".utf8), ser + [0xC5], ser + [0xC5, 0x41], ser + [0xC0, 0x80] + ser,
+            ser + [0xC1, 0xBF], [0xFF] + ser, ser + [0xED, 0xA0, 0x80], ser + [0xE2, 0x82], [0xC5, 0xBC] + ser,
+        ]
+        for bytes in inputs {
+            let text = String(decoding: bytes, as: UTF8.self)
+            var fromString: [HashedFeature] = []
+            let hasTokens = featurizer.featurize(text, spec: spec, into: &fromString)
+            let normalized = featurizer.withNormalizedUTF8 { Array($0) }
+            let layout = (0..<featurizer.tokenCount).map {
+                (featurizer.wordHash(ofToken: $0), featurizer.characterFeatureRange(ofToken: $0))
+            }
+            var fromBytes: [HashedFeature] = []
+            let bytesHaveTokens = bytes.withUnsafeBufferPointer {
+                featurizer.featurize(utf8: $0, spec: spec, into: &fromBytes)
+            }
+            #expect(bytesHaveTokens == hasTokens && fromBytes == fromString, "\(bytes)")
+            #expect(featurizer.withNormalizedUTF8 { Array($0) } == normalized, "\(bytes)")
+            #expect(featurizer.tokenCount == layout.count, "\(bytes)")
+            for (k, (word, range)) in layout.enumerated() where k < featurizer.tokenCount {
+                #expect(
+                    featurizer.wordHash(ofToken: k) == word && featurizer.characterFeatureRange(ofToken: k) == range)
+            }
+        }
+    }
+
     /// Leaving out some words' character n-grams (a caller with per-word results) drops exactly those,
     /// on the fast path and the general one, and leaves the other features and their ranges as they were.
     @Test func featurizerSkipsTheCharacterNgramsOfTheWordsAsked() {
