@@ -5,8 +5,8 @@ import Testing
 
 @Suite("Multinomial naive Bayes and its pooling with the SVM")
 struct NaiveBayesTests {
-    /// The joint log-likelihoods (log prior + Σ x·log θ) of scikit-learn's `MultinomialNB(alpha=0.01)` on
-    /// the same non-negative sparse data, within float rounding.
+    /// The joint log-likelihoods (log prior + Σ x·log θ) of scikit-learn's `MultinomialNB` with the same α
+    /// (`NaiveBayes.alpha`) on the same non-negative sparse data, within float rounding.
     @Test func matchesScikitLearnMultinomialNB() throws {
         let (x, y) = ClassifierTests.plantedProblem(n: 300, features: 40, classes: 4, seed: 21)
         let model = NaiveBayes.fit(vectors: x, labels: y, featureCount: 40, classCount: 4)
@@ -14,7 +14,7 @@ struct NaiveBayesTests {
         let script =
             reader + """
             from sklearn.naive_bayes import MultinomialNB
-            m = MultinomialNB(alpha=0.01).fit(X, ys)
+            m = MultinomialNB(alpha=\(Double(NaiveBayes.alpha))).fit(X, ys)
             for row in m.predict_joint_log_proba(X[:25]):
                 print(' '.join(repr(float(v)) for v in row))
             """
