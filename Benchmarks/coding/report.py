@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -190,13 +191,17 @@ def speed_lines(speed: dict | None) -> list[str]:
     if not speed:
         return []
     s, f, r = speed["statml"], speed["fasttext"], speed["ratio"]
+    where = f"both confined to CPU {speed['cpu']}" if speed.get("cpu") is not None else "on any CPU"
+    cpu = s.get("cpu_seconds_per_round") or []
+    cpu_note = (f" StatML's CPU time (user + system) per round: median {statistics.median(cpu):.2f} s."
+                if cpu else "")
     return [
         f"- **Prediction speed, interleaved** (speed.py, run {speed.get('created_utc', '?')}: {speed['rounds']} "
-        f"rounds on the same {speed['records']:,} records, 1 thread, StatML and fastText taking turns so that the "
-        "machine's drift slows both): StatML "
+        f"rounds on the same {speed['records']:,} records, 1 thread, {where}, StatML and fastText taking turns so "
+        "that the machine's drift slows both): StatML "
         f"{_rate(s['median'])} records/s median, {_rate(s['best'])} best (whole process, start-up and CSV "
         f"included); {f['name']} {_rate(f['median'])} median, {_rate(f['best'])} best (in-process). StatML / "
-        f"fastText per round: median {r['median']:.2f}, range {r['min']:.2f}–{r['max']:.2f}."]
+        f"fastText per round: median {r['median']:.2f}, range {r['min']:.2f}–{r['max']:.2f}.{cpu_note}"]
 
 
 def section(peers: dict, statml: dict | None, command: str, cv: dict | None = None,

@@ -12,6 +12,11 @@ Each round times, in alternating order:
     model loading, CSV reading and writing included), 1 thread.
 The records are valid.csv repeated to >= --records rows, as in the other two scripts. Reported: each tool's
 records/s per round, best and median, and the per-round ratio StatML / fastText (median and range).
+
+Per core: this script confines itself, and so the statml processes it starts and fastText running inside it, to
+one CPU (--core, default the highest-numbered one it may use; -1 leaves them free). Whatever threads a tool has
+(OpenBLAS starts a pool when statml loads it, though coding never calls it) then share that one core, and
+records/s is records per second of one core. StatML's CPU seconds per round (user + system) are kept as well.
 """
 from __future__ import annotations
 
@@ -44,10 +49,16 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--records", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--core", type=int, help="the CPU to run on (default: the highest-numbered allowed); -1: any")
     ap.add_argument("--json", required=True)
     args = ap.parse_args()
     if args.rounds < 1:
         ap.error("--rounds must be at least 1")
+    core = None
+    if args.core != -1 and hasattr(os, "sched_setaffinity"):
+        core = args.core if args.core is not None else max(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {core})
+        print(f"== speed: confined to CPU {core} (with the processes it starts)", file=sys.stderr)
 
     train_t, train_l = peers.read_csv(os.path.join(args.data, "train.csv"))
     valid_t, _ = peers.read_csv(os.path.join(args.data, "valid.csv"))
@@ -59,6 +70,7 @@ def main() -> int:
 
     started = time.time()
     rates: dict[str, list[float]] = {"statml": [], "fasttext": []}
+    statml_cpu: list[float] = []
     ratios: list[float] = []
     with tempfile.TemporaryDirectory(prefix="statml-speed-") as tmp:
         bench_csv = os.path.join(tmp, "bench.csv")
@@ -74,8 +86,9 @@ def main() -> int:
             return len(bench_t) / (time.perf_counter() - t0)
 
         def time_statml() -> float:
-            wall, _ = statml_side.run([args.bin, "code", "predict", "--model", args.model, "--data", bench_csv,
-                                       "--text", "text", "--output", out_csv, "-q"])
+            wall, cpu = statml_side.run([args.bin, "code", "predict", "--model", args.model, "--data", bench_csv,
+                                         "--text", "text", "--output", out_csv, "-q"])
+            statml_cpu.append(cpu)
             return len(bench_t) / wall
 
         for r in range(args.rounds):
@@ -91,12 +104,13 @@ def main() -> int:
                   f"records/s, ratio {ratios[-1]:.2f}", file=sys.stderr)
 
     result = {"created_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(started)),
-              "records": len(bench_t), "rounds": args.rounds, "statml": summary(rates["statml"]),
+              "records": len(bench_t), "rounds": args.rounds, "cpu": core,
+              "statml": {**summary(rates["statml"]), "cpu_seconds_per_round": statml_cpu},
               "fasttext": {"name": fasttext.name, **summary(rates["fasttext"])},
               "ratio": {"per_round": ratios, "median": statistics.median(ratios), "min": min(ratios),
                         "max": max(ratios)},
               "timed": "StatML: whole `statml code predict` process, CSV in and out; fastText: in-process "
-                       "prediction of the same records"}
+                       "prediction of the same records" + (f"; both confined to CPU {core}" if core is not None else "")}
     with open(args.json, "w", encoding="utf-8") as f:
         json.dump(result, f, indent=1)
     return 0
