@@ -34,7 +34,7 @@ struct CodingIndexTable: Sendable {
         let ok = texts.withUnsafeBufferPointer { texts in
             var start = 0
             for (end, c) in zip(ends, classes) {
-                guard end >= UInt64(start), c < UInt64(classCount) else { return false }
+                guard end >= UInt64(start), end <= UInt64(texts.count), c < UInt64(classCount) else { return false }
                 add(UnsafeBufferPointer(rebasing: texts[start..<Int(end)]), Int32(c))
                 start = Int(end)
             }

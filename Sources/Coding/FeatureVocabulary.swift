@@ -32,10 +32,6 @@ struct FeatureTable: Sendable {
     @inline(__always)
     func findBoth(_ key: UInt64) -> (value: Int32, extra: Int32)? { withLookup { $0.findBoth(key) } }
 
-    /// Starts loading the slot where a look-up of `key` begins (`find` soon after finds it in cache).
-    @inline(__always)
-    func prefetch(_ key: UInt64) { withLookup { $0.prefetch(key) } }
-
     /// Look-ups over the table's slots as they are, for a loop of many: the slots' buffer is held once for
     /// the whole loop instead of once per look-up (the table must not change meanwhile).
     struct Lookup {
@@ -56,6 +52,7 @@ struct FeatureTable: Sendable {
             }
         }
 
+        /// Starts loading the slot where a look-up of `key` begins (`find` soon after finds it in cache).
         @inline(__always)
         func prefetch(_ key: UInt64) { statml_prefetch(slots + (Int(truncatingIfNeeded: key) & mask)) }
     }
@@ -174,10 +171,6 @@ public struct FeatureVocabulary: Sendable {
 
     @inline(__always)
     public func index(of hash: UInt64) -> Int32? { table.find(hash) }
-
-    /// Starts loading what `index(of: hash)` will read.
-    @inline(__always)
-    func prefetch(_ hash: UInt64) { table.prefetch(hash) }
 
     /// `index(of:)` for a loop of many look-ups (see `FeatureTable.Lookup`).
     @inline(__always)

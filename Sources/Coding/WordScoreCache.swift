@@ -61,10 +61,6 @@ final class WordScoreCache {
     @inline(__always)
     func find(_ word: UInt64) -> Int? { table.find(word).map(Int.init) }
 
-    /// Starts loading what `find(word)` reads.
-    @inline(__always)
-    func prefetch(_ word: UInt64) { table.prefetch(word) }
-
     /// `find` for a loop of many look-ups, with no `insert` meanwhile (see `FeatureTable.Lookup`).
     @inline(__always)
     func withLookup<R>(_ body: (FeatureTable.Lookup) throws -> R) rethrows -> R { try table.withLookup(body) }
@@ -176,8 +172,8 @@ final class WordScoreCache {
     @inline(__always)
     static func dot(_ slot: (value: Int32, extra: Int32)) -> Float { Float(bitPattern: UInt32(bitPattern: slot.extra)) }
 
-    /// Look-ups of pairs already seen, for a loop of many, with no `sharedDot` meanwhile: `key(a, b)` of a
-    /// pair gives its slot (see `FeatureTable.Lookup`).
+    /// Look-ups of pairs already seen, for a loop of many, with no `sharedDot` meanwhile: a pair's slot is
+    /// at `pairKey(a, b)` (see `FeatureTable.Lookup`).
     @inline(__always)
     func withPairLookup<R>(_ body: (FeatureTable.Lookup) throws -> R) rethrows -> R { try pairTable.withLookup(body) }
 

@@ -46,6 +46,7 @@ struct CodingIndexTableTests {
             (texts, [ends[1], ends[0]] + ends.dropFirst(2), classes, "ends that go back"),
             (texts, ends, [10] + classes.dropFirst(), "a class the model does not have"),
             ([], [1], [0], "an end past the bytes"),
+            (texts, [UInt64(texts.count + 100)] + ends.dropFirst(), classes, "an end past the bytes, then one back"),
         ]
         for b in bad {
             #expect(
