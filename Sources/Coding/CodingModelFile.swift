@@ -16,7 +16,8 @@ public enum CodingModelFile {
     /// would silently drop. Format-1 files read as models without them.
     /// 3: character n-grams weighted by their raw term frequency (`features.character_tf`); files of format
     /// 1–2 used 1 + ln tf and are read as such. The coding index moves from the header's JSON (`index`) to
-    /// three arrays, `index.text`, `index.end` and `index.class` (a tenth of the time to load).
+    /// three arrays, `index.text`, `index.end` and `index.class`, read straight into the look-up table (the
+    /// ECOICOP model, 15k index texts, loads in ~0.09 s instead of ~0.12 s).
     public static let formatVersion: UInt32 = 3
 
     public static func write(_ model: CodingModel, to path: String) throws {
