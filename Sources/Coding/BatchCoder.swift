@@ -99,6 +99,9 @@ public final class BatchCoder {
             }
             let progress = progressLabel.map { ProgressReporter(label: $0, total: reader.sizeInBytes, unit: "B") }
             let kept = reader.header.indices.filter { !BatchCoder.addedColumns.contains(reader.header[$0]) }
+            // Every input column kept, in order, and comma-separated as the output: a whole record goes out
+            // as it came in (the CSV reader has checked its quoting), not field by field.
+            let verbatim = kept.count == reader.header.count && reader.delimiter == UInt8(ascii: ",")
             sink = try CodedSink(
                 path: output, format: outputFormat, columns: kept.map { reader.header[$0] }, model: model,
                 candidates: candidates)
@@ -108,9 +111,13 @@ public final class BatchCoder {
                 textRanges.append(start..<textBytes.count)
                 if outputFormat == .csv {
                     let start = encoded.count
-                    for (k, i) in kept.enumerated() {
-                        if k > 0 { encoded.append(UInt8(ascii: ",")) }
-                        if i < record.count { record.withField(i) { CSVWriter.encodeField($0, into: &encoded) } }
+                    if verbatim && record.count == kept.count {
+                        record.withRawBytes { encoded.append(contentsOf: $0) }
+                    } else {
+                        for (k, i) in kept.enumerated() {
+                            if k > 0 { encoded.append(UInt8(ascii: ",")) }
+                            if i < record.count { record.withField(i) { CSVWriter.encodeField($0, into: &encoded) } }
+                        }
                     }
                     encodedRanges.append(start..<encoded.count)
                 } else {

@@ -1,4 +1,5 @@
 import Foundation
+import StatMLCore
 import Testing
 
 /// `statml code ...` end to end on generated product names: train, predict, evaluate, and bad input.
@@ -43,6 +44,43 @@ struct CodingCLITests {
         #expect(lines.count == 301)
         let auto = lines.dropFirst().filter { $0.contains(",true,") }.count
         #expect(auto > 200, "only \(auto) of 300 auto-coded")
+    }
+
+    /// The input columns come out with the values they went in with, whatever the input's CSV looks like:
+    /// quotes doubled inside quotes, a line break inside a quoted field, CRLF line ends, spaces kept,
+    /// empty fields quoted or last (each record copied as it came), a semicolon-separated file and an input
+    /// column named like a coding column (field by field).
+    @Test func inputColumnsComeOutWithTheirValues() throws {
+        let f = Self.fixture
+        let inputs = [
+            "id,text\r\n1,\"milk \"\"fresh\"\" 1l\"\r\n2, coffee 250g \r\n3,\"\"\r\n4,\"tea,\ngreen\"\r\n",
+            "id;text\n1;milk 1l\n2;\"tea; green\"\n",
+            "id,text,extra\n1,milk 1l,x\n2,\"coffee\",\n",
+            "id,text,code\n1,milk 1l,OLD\n",
+        ]
+        for (n, input) in inputs.enumerated() {
+            let path = f.dir.appendingPathComponent("odd\(n).csv").path
+            try input.write(toFile: path, atomically: true, encoding: .utf8)
+            let out = f.dir.appendingPathComponent("odd\(n)-coded.csv").path
+            let result = try CLI.run(["code", "predict", "--model", f.model, "--data", path, "--output", out])
+            #expect(result.exitCode == 0, "\(result.stderr)")
+            var rowsIn: [[String]] = []
+            var header: [String] = []
+            let reader = try CSVReader(path: path)
+            try reader.forEachRecord { r in rowsIn.append((0..<r.count).map { r.string($0) }) }
+            header = reader.header.filter { $0 != "code" }
+            let written = try CSVReader(path: out)
+            #expect(
+                Array(written.header.prefix(header.count + 4)) == header + ["code", "confidence", "auto", "source"],
+                "\(input)")
+            var rowsOut: [[String]] = []
+            try written.forEachRecord { r in rowsOut.append((0..<header.count).map { r.string($0) }) }
+            let expected = rowsIn.map { row in
+                header.map { name in reader.header.firstIndex(of: name).flatMap { $0 < row.count ? row[$0] : nil } ?? ""
+                }
+            }
+            #expect(rowsOut == expected, "\(input)")
+        }
     }
 
     @Test func standardInputAndOutputAreJSONLines() throws {

@@ -619,6 +619,15 @@ public struct CSVRecord {
         }
     }
 
+    /// Calls `body` with the record as it is in the input: from its first byte to the end of its last
+    /// field (a closing quote included), without the line break; fields keep their quotes and doubled quotes.
+    @inlinable
+    public func withRawBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        let last = spans[2 &* (count &- 1) &+ 1]
+        let end = (last & Self.offsetMask) &+ (last & Self.quotedFlag != 0 ? 1 : 0)
+        return try body(UnsafeBufferPointer(start: base + recordStart, count: end &- recordStart))
+    }
+
     /// The field as a String.
     public func string(_ i: Int) -> String {
         withField(i) { String(decoding: $0, as: UTF8.self) }
