@@ -490,15 +490,8 @@ public final class TextFeaturizer {
         _ text: String, spec: FeatureSpec, into out: inout [HashedFeature],
         skippingCharacterNgramsOf skip: (UInt64) -> Bool = { _ in false }
     ) -> Bool {
-        let capacity = TextNormalizer.fastPathCapacity(utf8Count: text.utf8.count)
-        scratch.reserveText(bytes: capacity.bytes, spans: capacity.spans)
-        normalizedFast = normalizer.withFastTokens(text, bytes: scratch.textBytes, spans: scratch.textSpans) {
-            utf8, tokens in
-            FeatureHashing.appendFeatures(
-                text: utf8, tokens: tokens, spec: spec, scratch: scratch, into: &out, skippingCharacterNgramsOf: skip)
-            return utf8
-        }
-        if normalizedFast == nil { featurizeGeneral(text, spec: spec, into: &out, skippingCharacterNgramsOf: skip) }
+        let fast = text.utf8.withContiguousStorageIfAvailable { featurizeFast($0, spec: spec, into: &out, skip) }
+        if fast != true { featurizeGeneral(text, spec: spec, into: &out, skippingCharacterNgramsOf: skip) }
         return scratch.tokenCount > 0
     }
 
@@ -510,6 +503,19 @@ public final class TextFeaturizer {
         utf8 text: UnsafeBufferPointer<UInt8>, spec: FeatureSpec, into out: inout [HashedFeature],
         skippingCharacterNgramsOf skip: (UInt64) -> Bool = { _ in false }
     ) -> Bool {
+        if !featurizeFast(text, spec: spec, into: &out, skip) {
+            featurizeGeneral(
+                String(decoding: text, as: UTF8.self), spec: spec, into: &out, skippingCharacterNgramsOf: skip)
+        }
+        return scratch.tokenCount > 0
+    }
+
+    /// The byte-level fast path (`TextNormalizer.withFastTokens`); false, with nothing appended, when the
+    /// text needs the general path.
+    private func featurizeFast(
+        _ text: UnsafeBufferPointer<UInt8>, spec: FeatureSpec, into out: inout [HashedFeature],
+        _ skip: (UInt64) -> Bool
+    ) -> Bool {
         let capacity = TextNormalizer.fastPathCapacity(utf8Count: text.count)
         scratch.reserveText(bytes: capacity.bytes, spans: capacity.spans)
         normalizedFast = normalizer.withFastTokens(utf8: text, bytes: scratch.textBytes, spans: scratch.textSpans) {
@@ -518,17 +524,14 @@ public final class TextFeaturizer {
                 text: utf8, tokens: tokens, spec: spec, scratch: scratch, into: &out, skippingCharacterNgramsOf: skip)
             return utf8
         }
-        if normalizedFast == nil {
-            featurizeGeneral(
-                String(decoding: text, as: UTF8.self), spec: spec, into: &out, skippingCharacterNgramsOf: skip)
-        }
-        return scratch.tokenCount > 0
+        return normalizedFast != nil
     }
 
     private func featurizeGeneral(
         _ text: String, spec: FeatureSpec, into out: inout [HashedFeature],
         skippingCharacterNgramsOf skip: (UInt64) -> Bool
     ) {
+        normalizedFast = nil
         let tokens = normalizer.tokensGeneral(text)
         FeatureHashing.features(of: tokens, spec: spec, scratch: scratch, into: &out, skippingCharacterNgramsOf: skip)
         normalizedGeneral = Array(tokens.joined(separator: " ").utf8)

@@ -19,21 +19,10 @@ extension TextNormalizer {
     /// final token spans overwrite the raw ones.
     static func fastPathCapacity(utf8Count n: Int) -> (bytes: Int, spans: Int) { (3 * n + 1, n + 1) }
 
-    /// Calls `body` with the normalised text (tokens joined by single spaces, UTF-8) and the byte range of
-    /// each token in it; nil when the text needs the general path. `bytes` and `spans` are scratch space of
-    /// at least `fastPathCapacity` elements.
-    func withFastTokens<R>(
-        _ text: String, bytes: UnsafeMutableBufferPointer<UInt8>, spans: UnsafeMutableBufferPointer<TokenSpan>,
-        _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<TokenSpan>) -> R
-    ) -> R? {
-        let result: R?? = text.utf8.withContiguousStorageIfAvailable { input -> R? in
-            withFastTokens(utf8: input, bytes: bytes, spans: spans, body)
-        }
-        return result ?? nil
-    }
-
-    /// `withFastTokens` of a text given as UTF-8 bytes. Bytes that are not valid UTF-8 need the general
-    /// path (nil), which reads them as `String(decoding:as:)` does.
+    /// Calls `body` with the normalised text of the UTF-8 `input` (tokens joined by single spaces, UTF-8) and
+    /// the byte range of each token in it; nil when the text needs the general path, as bytes that are not
+    /// valid UTF-8 do (it reads them as `String(decoding:as:)` does). `bytes` and `spans` are scratch space
+    /// of at least `fastPathCapacity` elements.
     func withFastTokens<R>(
         utf8 input: UnsafeBufferPointer<UInt8>, bytes: UnsafeMutableBufferPointer<UInt8>,
         spans: UnsafeMutableBufferPointer<TokenSpan>,
@@ -50,16 +39,19 @@ extension TextNormalizer {
         return body(UnsafeBufferPointer(rebasing: joined[0..<length]), UnsafeBufferPointer(rebasing: spans[0..<count]))
     }
 
-    /// `withFastTokens` with scratch space on the stack (or the heap, for long texts).
+    /// `withFastTokens` of a String, with scratch space on the stack (or the heap, for long texts).
     func withFastTokens<R>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<TokenSpan>) -> R)
         -> R?
     {
-        let capacity = Self.fastPathCapacity(utf8Count: text.utf8.count)
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity.bytes) { bytes in
-            withUnsafeTemporaryAllocation(of: TokenSpan.self, capacity: capacity.spans) { spans in
-                withFastTokens(text, bytes: bytes, spans: spans, body)
+        let result: R?? = text.utf8.withContiguousStorageIfAvailable { input in
+            let capacity = Self.fastPathCapacity(utf8Count: input.count)
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity.bytes) { bytes in
+                withUnsafeTemporaryAllocation(of: TokenSpan.self, capacity: capacity.spans) { spans in
+                    withFastTokens(utf8: input, bytes: bytes, spans: spans, body)
+                }
             }
         }
+        return result ?? nil
     }
 
     /// `tokensGeneral(_:)`'s second half on bytes: numbers in canonical form joined to the unit after them,
