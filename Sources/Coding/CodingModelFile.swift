@@ -199,10 +199,9 @@ public enum CodingModelFile {
 
         /// Reads `byteCount` bytes as `T`s (little-endian, as this machine: x86-64 and ARM64).
         mutating func array<T: BitwiseCopyable>(of _: T.Type, byteCount: Int) throws -> [T] {
-            let count = byteCount / MemoryLayout<T>.stride
-            return try [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+            // Weight matrices are read at random rows for every text: huge pages (`HugePages`).
+            try HugePages.array(count: byteCount / MemoryLayout<T>.stride) { buffer in
                 try read(into: UnsafeMutableRawBufferPointer(buffer))
-                initialized = count
             }
         }
 

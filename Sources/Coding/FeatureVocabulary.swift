@@ -21,7 +21,7 @@ struct FeatureTable: Sendable {
     init(capacity: Int = 1024) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
-        slots = [Slot](repeating: Slot(key: 0, value: -1), count: size)
+        slots = HugePages.array(repeating: Slot(key: 0, value: -1), count: size)
         mask = size - 1
     }
 
