@@ -1,10 +1,20 @@
+import StatMLCore
+
 /// The coding index's look-up on the prediction path: normalised text → class, keyed by a 64-bit FNV-1a
 /// hash of the text's UTF-8 bytes in an open-addressing table, and confirmed by comparing the bytes.
 /// `[String: Int32]` hashes a String with SipHash after a Unicode normalisation check, about twenty
 /// times the work per record (callgrind); the texts here are already NFKC-normalised by `TextNormalizer`,
 /// so byte equality is the equality that matters.
+///
+/// Most texts to code are not in the index, and the table (16 bytes a slot, twice the entries) is out of
+/// the processor's caches by the time the next text comes: each miss cost a memory read, ~4% of a
+/// prediction. A Bloom filter of 16 bits an entry, two bits a text, answers most misses from a bit array
+/// an eighth of the table's size, which stays cached; about 1.4% of absent texts pass it and go on to the
+/// table.
 struct CodingIndexTable: Sendable {
     private var table: FeatureTable
+    private var filter: [UInt64]
+    private let filterMask: Int
     /// All texts' bytes end to end; entry e's text is `bytes[starts[e]..<starts[e + 1]]`.
     private var bytes: [UInt8] = []
     private var starts: [Int] = [0]
@@ -14,6 +24,7 @@ struct CodingIndexTable: Sendable {
 
     init(_ index: [String: Int32]) {
         table = FeatureTable(capacity: max(index.count, 1))
+        (filter, filterMask) = CodingIndexTable.emptyFilter(entries: index.count)
         for (text, c) in index {
             var copy = text
             copy.withUTF8 { add($0, c) }
@@ -28,6 +39,7 @@ struct CodingIndexTable: Sendable {
             return nil
         }
         table = FeatureTable(capacity: max(ends.count, 1))
+        (filter, filterMask) = CodingIndexTable.emptyFilter(entries: ends.count)
         bytes.reserveCapacity(texts.count)
         starts.reserveCapacity(ends.count + 1)
         self.classes.reserveCapacity(ends.count)
@@ -52,6 +64,9 @@ struct CodingIndexTable: Sendable {
             return
         }
         table.insert(key, value: Int32(classes.count))
+        let (a, b) = filterBits(key)
+        filter[a >> 6] |= 1 << UInt64(a & 63)
+        filter[b >> 6] |= 1 << UInt64(b & 63)
         bytes.append(contentsOf: text)
         starts.append(bytes.count)
         classes.append(c)
@@ -78,11 +93,37 @@ struct CodingIndexTable: Sendable {
 
     /// The class of the text whose UTF-8 bytes are `utf8`, if the index has it.
     func find(utf8: UnsafeBufferPointer<UInt8>) -> Int32? {
-        if let e = table.find(CodingIndexTable.hash(utf8)).map(Int.init) {
+        let key = CodingIndexTable.hash(utf8)
+        // Not in the filter: no text of the table has this hash, so neither the table nor `collisions`
+        // (whose texts share a table text's hash) has the text.
+        guard mayContain(key) else { return nil }
+        if let e = table.find(key).map(Int.init) {
             let stored = bytes[starts[e]..<starts[e + 1]]
             if stored.count == utf8.count && stored.elementsEqual(utf8) { return classes[e] }
         }
         return collisions.isEmpty ? nil : collisions[String(decoding: utf8, as: UTF8.self)]
+    }
+
+    /// False when no text of the index has hash `key` (the Bloom filter); true when one may.
+    @inline(__always)
+    func mayContain(_ key: UInt64) -> Bool {
+        let (a, b) = filterBits(key)
+        return filter[a >> 6] & (1 << UInt64(a & 63)) != 0 && filter[b >> 6] & (1 << UInt64(b & 63)) != 0
+    }
+
+    /// A filter of 16 bits an entry (at least 4,096), a power of two; all bits clear.
+    private static func emptyFilter(entries: Int) -> ([UInt64], Int) {
+        var bits = 4096
+        while bits < 16 * entries { bits <<= 1 }
+        return ([UInt64](repeating: 0, count: bits / 64), bits - 1)
+    }
+
+    /// The two filter bits of a text's hash, from splitmix64's finaliser of it (the table's slot comes from
+    /// the hash's own low bits).
+    @inline(__always)
+    private func filterBits(_ key: UInt64) -> (Int, Int) {
+        let g = SplitMix64.finalize(key)
+        return (Int(truncatingIfNeeded: g) & filterMask, Int(truncatingIfNeeded: g >> 32) & filterMask)
     }
 
     /// FNV-1a, 64 bits (Fowler, Noll, Vo).

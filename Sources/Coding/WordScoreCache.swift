@@ -1,5 +1,6 @@
 import CPrefetch
 import Glibc
+import StatMLCore
 import Text
 
 /// Per-word partial results for prediction, so that a word seen before costs one cache look-up instead
@@ -181,10 +182,7 @@ final class WordScoreCache {
     /// are distinct and spread over the table's slots.
     @inline(__always)
     static func pairKey(_ a: Int, _ b: Int) -> UInt64 {
-        var key = UInt64(a) << 32 | UInt64(b)
-        key = (key ^ (key >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        key = (key ^ (key >> 27)) &* 0x94d0_49bb_1331_11eb
-        return key ^ (key >> 31)
+        SplitMix64.finalize(UInt64(a) << 32 | UInt64(b))
     }
 
     private func flush() {

@@ -268,13 +268,19 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
 /// SplitMix64 (Steele, Lea & Flood, "Fast splittable pseudorandom number generators", OOPSLA 2014),
 /// used only to expand a 64-bit seed into xoshiro's state.
-struct SplitMix64 {
+public struct SplitMix64 {
     var state: UInt64
 
     mutating func next() -> UInt64 {
         state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        return SplitMix64.finalize(state)
+    }
+
+    /// SplitMix64's output function: a bijection of 64-bit values whose every output bit depends on every
+    /// input bit, also used to spread keys over hash-table slots.
+    @inlinable
+    public static func finalize(_ x: UInt64) -> UInt64 {
+        var z = (x ^ (x >> 30)) &* 0xbf58_476d_1ce4_e5b9
         z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
         return z ^ (z >> 31)
     }
