@@ -201,7 +201,22 @@ def speed_lines(speed: dict | None) -> list[str]:
         "that the machine's drift slows both): StatML "
         f"{_rate(s['median'])} records/s median, {_rate(s['best'])} best (whole process, start-up and CSV "
         f"included); {f['name']} {_rate(f['median'])} median, {_rate(f['best'])} best (in-process). StatML / "
-        f"fastText per round: median {r['median']:.2f}, range {r['min']:.2f}–{r['max']:.2f}.{cpu_note}"]
+        f"fastText per round: median {r['median']:.2f}, range {r['min']:.2f}–{r['max']:.2f}.{cpu_note}"
+        + _short_note(speed)]
+
+
+def _short_note(speed: dict) -> str:
+    """StatML on the short file and on one record (start-up), when speed.py measured them."""
+    out = ""
+    short = speed.get("statml_short")
+    if short:
+        out += (f" The same `statml code predict` on a file of {short['records']:,} records (where start-up weighs "
+                f"more): {_rate(short['median'])} records/s median, {_rate(short['best'])} best.")
+    startup = speed.get("statml_startup_seconds")
+    if startup:
+        out += (f" Start-up (one record: process, libraries, model loading and its checksum): "
+                f"{startup['median']:.3f} s median, {startup['best']:.3f} s best.")
+    return out
 
 
 def section(peers: dict, statml: dict | None, command: str, cv: dict | None = None,

@@ -7,11 +7,17 @@ each tool once, minutes apart, and this machine's speed drifts by ±30% between 
 
 Each round times, in alternating order:
   - fastText default (peers.py's `fastText default`, trained here on train.csv, 1 thread): in-process
-    prediction of the records (list of strings -> codes and confidences, text preprocessing included);
-  - `statml code predict --model M --data BENCH.csv --text text --output OUT.csv`: the whole process (start-up,
-    model loading, CSV reading and writing included), 1 thread.
-The records are valid.csv repeated to >= --records rows, as in the other two scripts. Reported: each tool's
-records/s per round, best and median, and the per-round ratio StatML / fastText (median and range).
+    prediction of the stream's records (list of strings -> codes and confidences, text preprocessing included;
+    its model is already loaded);
+  - `statml code predict --model M --data STREAM.csv --text text --output OUT.csv`: the whole process (start-up,
+    model loading, CSV reading and writing included), 1 thread;
+and, after these two, the same statml command on two shorter files: --short-records records (a file of the size
+the earlier runs of this benchmark used, where start-up weighs more), and one record (start-up alone: process
+start, dynamic libraries, model loading and checking).
+The stream is valid.csv repeated to >= --records rows (default 1,000,000: a census-scale file, where start-up
+is spread thin, as "streaming mode" is meant); the short file is its first rows. Reported: each tool's
+records/s per round, best and median, StatML's short-file records/s and start-up seconds, and the per-round
+ratio StatML / fastText on the stream (median and range).
 
 Per core: this script confines itself, and so the statml processes it starts and fastText running inside it, to
 one CPU (--core, default the highest-numbered one it may use; -1 leaves them free). Whatever threads a tool has
@@ -47,13 +53,17 @@ def main() -> int:
     ap.add_argument("--model", required=True, help="a model from `statml code train` on train.csv")
     ap.add_argument("--data", default=statml_side.DEFAULT_DATA, help="directory with train.csv and valid.csv")
     ap.add_argument("--rounds", type=int, default=7)
-    ap.add_argument("--records", type=int, default=100_000)
+    ap.add_argument("--records", type=int, default=1_000_000, help="records of the stream (default 1,000,000)")
+    ap.add_argument("--short-records", type=int, default=100_000,
+                    help="records of the short file (default 100,000; 0: skip it)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--core", type=int, help="the CPU to run on (default: the highest-numbered allowed); -1: any")
     ap.add_argument("--json", required=True)
     args = ap.parse_args()
     if args.rounds < 1:
         ap.error("--rounds must be at least 1")
+    if args.records < 1 or args.short_records < 0:
+        ap.error("--records must be at least 1 and --short-records at least 0")
     core = None
     if args.core != -1 and hasattr(os, "sched_setaffinity"):
         core = args.core if args.core is not None else max(os.sched_getaffinity(0))
@@ -64,21 +74,34 @@ def main() -> int:
     valid_t, _ = peers.read_csv(os.path.join(args.data, "valid.csv"))
     copies = max(1, math.ceil(args.records / len(valid_t)))
     bench_t = valid_t * copies
+    short_t = bench_t[:math.ceil(args.short_records / len(valid_t)) * len(valid_t)] if args.short_records else []
     fasttext = peers.fasttext_default_peer(args.seed)
     print(f"== speed: training {fasttext.name} on {len(train_t):,} rows", file=sys.stderr)
     fasttext.fit(train_t, train_l)
 
     started = time.time()
     rates: dict[str, list[float]] = {"statml": [], "fasttext": []}
+    short_rates: list[float] = []
+    startup: list[float] = []
     statml_cpu: list[float] = []
     ratios: list[float] = []
     with tempfile.TemporaryDirectory(prefix="statml-speed-") as tmp:
-        bench_csv = os.path.join(tmp, "bench.csv")
-        with open(bench_csv, "w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f)
-            w.writerow(["text"])
-            w.writerows([t] for t in bench_t)
+        def write(name: str, texts: list[str]) -> str:
+            path = os.path.join(tmp, name)
+            with open(path, "w", newline="", encoding="utf-8") as f:
+                w = csv.writer(f)
+                w.writerow(["text"])
+                w.writerows([t] for t in texts)
+            return path
+
+        bench_csv = write("stream.csv", bench_t)
+        short_csv = write("short.csv", short_t) if short_t else None
+        one_csv = write("one.csv", bench_t[:1])
         out_csv = os.path.join(tmp, "out.csv")
+
+        def statml_seconds(data: str) -> tuple[float, float]:
+            return statml_side.run([args.bin, "code", "predict", "--model", args.model, "--data", data,
+                                    "--text", "text", "--output", out_csv, "-q"])
 
         def time_fasttext() -> float:
             t0 = time.perf_counter()
@@ -86,8 +109,7 @@ def main() -> int:
             return len(bench_t) / (time.perf_counter() - t0)
 
         def time_statml() -> float:
-            wall, cpu = statml_side.run([args.bin, "code", "predict", "--model", args.model, "--data", bench_csv,
-                                         "--text", "text", "--output", out_csv, "-q"])
+            wall, cpu = statml_seconds(bench_csv)
             statml_cpu.append(cpu)
             return len(bench_t) / wall
 
@@ -100,12 +122,20 @@ def main() -> int:
             for name, rate in got.items():
                 rates[name].append(rate)
             ratios.append(got["statml"] / got["fasttext"])
+            short = ""
+            if short_csv:
+                short_rates.append(len(short_t) / statml_seconds(short_csv)[0])
+                short = f", StatML on {len(short_t):,} records {short_rates[-1]:,.0f} records/s"
+            startup.append(statml_seconds(one_csv)[0])
             print(f"   round {r + 1}: StatML {got['statml']:,.0f} records/s, fastText {got['fasttext']:,.0f} "
-                  f"records/s, ratio {ratios[-1]:.2f}", file=sys.stderr)
+                  f"records/s, ratio {ratios[-1]:.2f}{short}, start-up {startup[-1]:.3f} s", file=sys.stderr)
 
     result = {"created_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(started)),
               "records": len(bench_t), "rounds": args.rounds, "cpu": core,
               "statml": {**summary(rates["statml"]), "cpu_seconds_per_round": statml_cpu},
+              "statml_short": {"records": len(short_t), **summary(short_rates)} if short_rates else None,
+              "statml_startup_seconds": {"per_round": startup, "median": statistics.median(startup),
+                                         "best": min(startup)},
               "fasttext": {"name": fasttext.name, **summary(rates["fasttext"])},
               "ratio": {"per_round": ratios, "median": statistics.median(ratios), "min": min(ratios),
                         "max": max(ratios)},
