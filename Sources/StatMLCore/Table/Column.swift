@@ -33,7 +33,8 @@ public enum CellValue: Sendable, Equatable, CustomStringConvertible {
         if x.isNaN { return "NaN" }
         if x.isInfinite { return x < 0 ? "-Inf" : "Inf" }
         if x == x.rounded(), abs(x) < 1e15 { return String(Int(x)) }
-        return "\(x)"
+        // (`description` makes the one small String; an interpolation builds a buffer around it first.)
+        return x.description
     }
 
     public var json: JSONValue {
