@@ -206,6 +206,10 @@ final class CachedScorer {
     /// Cache entry of each token of the current text, the rows of its word n-grams (n ≥ 2) and of its
     /// position features.
     private var tokenEntries: [Int] = []
+    /// The current text's words not in the cache yet: token, own row (-1: unknown), and the range of their
+    /// character n-grams' rows in `rowsOfNewWords` (see `insertMissingWords`).
+    private var newWords: [(token: Int, row: Int32, rows: Range<Int>)] = []
+    private var rowsOfNewWords: [Int32] = []
     private var ngramRows: [Int32] = []
     private var headRows: [Int32] = []
     private var hidden: [Float] = []
@@ -283,13 +287,7 @@ final class CachedScorer {
                 }
             }
         }
-        if missing {
-            for k in 0..<tokens where tokenEntries[k] < 0 {
-                // (A word twice in the text is in the cache by its second time.)
-                tokenEntries[k] =
-                    cache.find(featurizer.wordHash(ofToken: k)) ?? insert(token: k, of: hashed, featurizer)
-            }
-        }
+        if missing { insertMissingWords(of: hashed, featurizer) }
         if let linear = model.linear {
             let k = linear.classCount
             let t = tokenEntries.count
@@ -326,23 +324,48 @@ final class CachedScorer {
         if let linear = model.linear { linearScores(linear, into: &linearOut) }
     }
 
-    /// Adds token `k`'s word to the cache from its character n-grams in `hashed`; its entry.
-    private func insert(token k: Int, of hashed: [HashedFeature], _ featurizer: TextFeaturizer) -> Int {
+    /// Adds the words of the tokens `outputs` found no entry for (-1 in `tokenEntries`) to the cache, from
+    /// their character n-grams in `hashed`, and sets their entries.
+    ///
+    /// A new word reads ~25 vocabulary slots and as many weight rows, all at random places of tables of
+    /// megabytes. Done word by word, n-gram by n-gram, each read waited for the one before, and a text of
+    /// new words cost ~5 times one of known words. Here the reads go in phases over all the text's new
+    /// words, each phase starting the loads of the next: vocabulary slots, then rows (`rowsOfNewWords`),
+    /// then the weight rows `WordScoreCache.insert` sums.
+    private func insertMissingWords(of hashed: [HashedFeature], _ featurizer: TextFeaturizer) {
         let vocabulary = model.vocabulary
-        let word = featurizer.wordHash(ofToken: k)
-        let range = featurizer.characterFeatureRange(ofToken: k)
-        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: range.count) { buffer in
-            var n = 0
-            for f in hashed[range] {
-                if let r = vocabulary.index(of: f.hash) {
-                    buffer[n] = r
-                    n += 1
-                }
+        newWords.removeAll(keepingCapacity: true)
+        rowsOfNewWords.removeAll(keepingCapacity: true)
+        vocabulary.withLookup { features in
+            for k in tokenEntries.indices where tokenEntries[k] < 0 {
+                features.prefetch(featurizer.wordHash(ofToken: k))
+                for f in hashed[featurizer.characterFeatureRange(ofToken: k)] { features.prefetch(f.hash) }
             }
-            return cache.insert(
-                word, row: vocabulary.index(of: word) ?? -1,
-                characterRows: UnsafeBufferPointer(rebasing: buffer[0..<n]), vocabulary: vocabulary,
-                linear: model.linear, fastText: model.fastText)
+            for k in tokenEntries.indices where tokenEntries[k] < 0 {
+                let start = rowsOfNewWords.count
+                for f in hashed[featurizer.characterFeatureRange(ofToken: k)] {
+                    if let r = features.find(f.hash) { rowsOfNewWords.append(r) }
+                }
+                let row = features.find(featurizer.wordHash(ofToken: k)) ?? -1
+                newWords.append((token: k, row: row, rows: start..<rowsOfNewWords.count))
+            }
+        }
+        if let linear = model.linear {
+            let k = linear.classCount
+            linear.weights.withUnsafeBufferPointer { w in
+                for r in rowsOfNewWords { Self.prefetch(w.baseAddress! + Int(r) * k, count: k) }
+            }
+        }
+        rowsOfNewWords.withUnsafeBufferPointer { rows in
+            for word in newWords {
+                // (A word twice in the text is in the cache by its second time.)
+                let hash = featurizer.wordHash(ofToken: word.token)
+                tokenEntries[word.token] =
+                    cache.find(hash)
+                    ?? cache.insert(
+                        hash, row: word.row, characterRows: UnsafeBufferPointer(rebasing: rows[word.rows]),
+                        vocabulary: vocabulary, linear: model.linear, fastText: model.fastText)
+            }
         }
     }
 
