@@ -212,6 +212,12 @@ def _short_note(speed: dict) -> str:
     if short:
         out += (f" The same `statml code predict` on a file of {short['records']:,} records (where start-up weighs "
                 f"more): {_rate(short['median'])} records/s median, {_rate(short['best'])} best.")
+    first = speed.get("first_sight")
+    if first:
+        out += (f" First sight ({first['records']:,} records seen once, in-process, StatML with a fresh word "
+                f"cache as a new run has, every word new the first time it comes): StatML "
+                f"{_rate(first['statml']['median'])} records/s median, {first['fasttext'].get('name', 'fastText')} "
+                f"{_rate(first['fasttext']['median'])}.")
     startup = speed.get("statml_startup_seconds")
     if startup:
         out += (f" Start-up (one record: process, libraries, model loading and its checksum): "

@@ -14,6 +14,12 @@ Each round times, in alternating order:
 and, after these two, the same statml command on two shorter files: --short-records records (a file of the size
 the earlier runs of this benchmark used, where start-up weighs more), and one record (start-up alone: process
 start, dynamic libraries, model loading and checking).
+With --bench-bin (statml-bench; default: the one beside --bin, when built), each round also times both tools
+in-process on valid.csv's 1,500 records once ("first sight"): StatML's predictor with a fresh word cache, as a
+new `statml code predict` starts, so every word is new to it the first time it comes, best of 5 passes; and
+fastText on the same texts, best of 5 passes. The stream's records come back 670 times, so after the first
+1,500 StatML finds every word in its cache; the first-sight figure is what a file of words it has not seen
+costs.
 The stream is valid.csv repeated to >= --records rows (default 1,000,000: a census-scale file, where start-up
 is spread thin, as "streaming mode" is meant); the short file is its first rows. Reported: each tool's
 records/s per round, best and median, StatML's short-file records/s and start-up seconds, and the per-round
@@ -32,6 +38,7 @@ import json
 import math
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -47,6 +54,21 @@ def summary(rates: list[float]) -> dict:
     return {"per_round": rates, "best": max(rates), "median": statistics.median(rates)}
 
 
+def first_sight_rates(bench_bin: str, model: str, valid_csv: str, fasttext, texts: list[str],
+                      passes: int = 5) -> dict[str, float]:
+    """Records/s of StatML (statml-bench predict: fresh word cache each pass, best pass) and of fastText (best
+    pass) on texts seen once."""
+    out = subprocess.run([bench_bin, "predict", model, valid_csv, "--passes", str(passes)], check=True,
+                         capture_output=True, text=True)
+    statml_us = json.loads(out.stdout)["cached_us_per_record"]
+    best = math.inf
+    for _ in range(passes):
+        t0 = time.perf_counter()
+        fasttext.predict(texts)
+        best = min(best, time.perf_counter() - t0)
+    return {"statml": 1e6 / statml_us, "fasttext": len(texts) / best}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bin", required=True, help="statml binary")
@@ -57,6 +79,7 @@ def main() -> int:
     ap.add_argument("--short-records", type=int, default=100_000,
                     help="records of the short file (default 100,000; 0: skip it)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--bench-bin", help="statml-bench binary (default: beside --bin, if there); '' to skip")
     ap.add_argument("--core", type=int, help="the CPU to run on (default: the highest-numbered allowed); -1: any")
     ap.add_argument("--json", required=True)
     args = ap.parse_args()
@@ -74,6 +97,12 @@ def main() -> int:
     valid_t, _ = peers.read_csv(os.path.join(args.data, "valid.csv"))
     copies = max(1, math.ceil(args.records / len(valid_t)))
     bench_t = valid_t * copies
+    bench_bin = args.bench_bin
+    if bench_bin is None:
+        bench_bin = os.path.join(os.path.dirname(os.path.abspath(args.bin)), "statml-bench")
+    if bench_bin and not os.access(bench_bin, os.X_OK):
+        print(f"== speed: no statml-bench at {bench_bin}; first-sight figures skipped", file=sys.stderr)
+        bench_bin = ""
     short_t = bench_t[:math.ceil(args.short_records / len(valid_t)) * len(valid_t)] if args.short_records else []
     fasttext = peers.fasttext_default_peer(args.seed)
     print(f"== speed: training {fasttext.name} on {len(train_t):,} rows", file=sys.stderr)
@@ -81,6 +110,7 @@ def main() -> int:
 
     started = time.time()
     rates: dict[str, list[float]] = {"statml": [], "fasttext": []}
+    first_sight: dict[str, list[float]] = {"statml": [], "fasttext": []}
     short_rates: list[float] = []
     startup: list[float] = []
     statml_cpu: list[float] = []
@@ -127,6 +157,13 @@ def main() -> int:
                 short_rates.append(len(short_t) / statml_seconds(short_csv)[0])
                 short = f", StatML on {len(short_t):,} records {short_rates[-1]:,.0f} records/s"
             startup.append(statml_seconds(one_csv)[0])
+            if bench_bin:
+                first = first_sight_rates(bench_bin, args.model, os.path.join(args.data, "valid.csv"), fasttext,
+                                          valid_t)
+                for name, rate in first.items():
+                    first_sight[name].append(rate)
+                short += (f", first sight StatML {first['statml']:,.0f} records/s, fastText "
+                          f"{first['fasttext']:,.0f}")
             print(f"   round {r + 1}: StatML {got['statml']:,.0f} records/s, fastText {got['fasttext']:,.0f} "
                   f"records/s, ratio {ratios[-1]:.2f}{short}, start-up {startup[-1]:.3f} s", file=sys.stderr)
 
@@ -134,6 +171,8 @@ def main() -> int:
               "records": len(bench_t), "rounds": args.rounds, "cpu": core,
               "statml": {**summary(rates["statml"]), "cpu_seconds_per_round": statml_cpu},
               "statml_short": {"records": len(short_t), **summary(short_rates)} if short_rates else None,
+              "first_sight": ({"records": len(valid_t), "statml": summary(first_sight["statml"]),
+                               "fasttext": summary(first_sight["fasttext"])} if first_sight["statml"] else None),
               "statml_startup_seconds": {"per_round": startup, "median": statistics.median(startup),
                                          "best": min(startup)},
               "fasttext": {"name": fasttext.name, **summary(rates["fasttext"])},
