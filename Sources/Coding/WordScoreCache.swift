@@ -47,9 +47,18 @@ final class WordScoreCache {
     private(set) var characterSquares: [Float] = []
     /// Per entry, `dimension` floats: the sum of the fastText input rows of the word and its n-grams.
     private(set) var fastTextSums: [Float] = []
-    /// Pairs of entries → the dot product of their character blocks (`sharedDot`), as the bits of a
+    /// Pairs of entries → the dot product of their character blocks (`sharedDots`), as the bits of a
     /// `Float` in the slot's `extra`, so that a look-up reads one cache line.
     private var pairTable: FeatureTable
+    /// Scratch of `sharedDots`: the entries involved, their pairs' dots, and the rows' occurrences.
+    private var local: [Int] = []
+    private var pairDots: [Float] = []
+    private var occurrences: [Occurrence] = []
+    private struct Occurrence {
+        var entry: Int32 = 0
+        var value: Float = 0
+        var previous: Int32 = -1
+    }
 
     init(classCount: Int, dimension: Int, capacity: Int) {
         self.classCount = classCount
@@ -70,19 +79,34 @@ final class WordScoreCache {
     /// unknown n-grams dropped).
     func insert(
         _ word: UInt64, row: Int32, characterRows: UnsafeBufferPointer<Int32>, vocabulary: FeatureVocabulary,
-        linear: LinearSVM?, fastText: FastTextClassifier?
+        linear: LinearSVM?, fastText: FastTextClassifier?, counter: SmallRowCounter
     ) -> Int {
         let start = rows.count
-        // Distinct rows with their values c · idf, in increasing row order (so that two words' shared rows
-        // are found by one merge, `sharedDot`).
-        let sorted = characterRows.sorted()
-        var i = 0
-        while i < sorted.count {
-            var j = i + 1
-            while j < sorted.count && sorted[j] == sorted[i] { j += 1 }
-            rows.append(sorted[i])
-            rowValues.append(Float(j - i) * vocabulary.idf[Int(sorted[i])])
-            i = j
+        // Distinct rows, in order of first occurrence, with their values c · idf (c = count in the word).
+        // Slot value: 1 + the row's index in `rows`.
+        // Slot value: 1 + the row's index in `distinct`.
+        counter.reset(room: characterRows.count)
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: characterRows.count) { distinct in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: characterRows.count) { values in
+                var n = 0
+                for r in characterRows {
+                    let slot = counter.slot(r)
+                    var i = Int(counter.values[slot]) - 1
+                    if i < 0 {
+                        distinct[n] = r
+                        values[n] = 0
+                        i = n
+                        n += 1
+                        counter.values[slot] = Int32(n)
+                    }
+                    values[i] += 1
+                }
+                vocabulary.idf.withUnsafeBufferPointer { idf in
+                    for i in 0..<n { values[i] *= idf[Int(distinct[i])] }
+                }
+                rows.append(contentsOf: distinct[0..<n])
+                rowValues.append(contentsOf: values[0..<n])
+            }
         }
         let id = entries.count
         entries.append(
@@ -144,36 +168,72 @@ final class WordScoreCache {
         return true
     }
 
-    /// The dot product of the character blocks of entries `a` and `b` (`a < b`): from a merge of their
-    /// sorted rows the first time the pair is seen, then from the pair table.
-    func sharedDot(_ a: Int, _ b: Int) -> Float {
-        let key = WordScoreCache.pairKey(a, b)
-        if let p = pairTable.findBoth(key) { return WordScoreCache.dot(p) }
-        var dot: Float = 0
-        var i = Int(entries[a].rowsStart)
-        var j = Int(entries[b].rowsStart)
-        let endA = Int(entries[a].rowsEnd)
-        let endB = Int(entries[b].rowsEnd)
-        while i < endA && j < endB {
-            if rows[i] < rows[j] {
-                i += 1
-            } else if rows[i] > rows[j] {
-                j += 1
-            } else {
-                dot += rowValues[i] * rowValues[j]
-                i += 1
-                j += 1
+    /// The sum of the dot products of the character blocks of `pairs` of entries (`a < b`, pairs not in
+    /// the pair table yet, none twice), each computed and kept in the pair table.
+    ///
+    /// One pass over the rows of the entries they involve finds every row two of them share (a merge per
+    /// pair cost t² passes, and its branches were as good as random): each row's occurrences so far are
+    /// chained from its `counter` slot, and a new occurrence adds its product with each of them to that
+    /// pair's dot. Few rows are in more than one word, so the chains are short.
+    func sharedDots(_ pairs: [(Int, Int)], counter: SmallRowCounter) -> Float {
+        // The entries involved, at most `CachedScorer.pairLimit`, each once; `local` holds their indices.
+        local.removeAll(keepingCapacity: true)
+        var room = 0
+        func involve(_ e: Int) {
+            guard !local.contains(e) else { return }
+            local.append(e)
+            room += Int(entries[e].rowsEnd - entries[e].rowsStart)
+        }
+        for (a, b) in pairs {
+            involve(a)
+            involve(b)
+        }
+        let m = local.count
+        if pairDots.count < m * m { pairDots = [Float](repeating: 0, count: m * m) }
+        if occurrences.count < room { occurrences = [Occurrence](repeating: Occurrence(), count: room) }
+        counter.reset(room: room)
+        pairDots.withUnsafeMutableBufferPointer { dots in
+            dots.update(repeating: 0)
+            occurrences.withUnsafeMutableBufferPointer { occurrences in
+                rows.withUnsafeBufferPointer { rows in
+                    rowValues.withUnsafeBufferPointer { values in
+                        // Slot value: 1 + the index in `occurrences` of the row's last occurrence so far.
+                        var n = 0
+                        for (i, e) in local.enumerated() {
+                            for p in Int(entries[e].rowsStart)..<Int(entries[e].rowsEnd) {
+                                let slot = counter.slot(rows[p])
+                                let last = Int32(counter.values[slot]) - 1
+                                var o = Int(last)
+                                while o >= 0 {
+                                    let earlier = occurrences[o]
+                                    dots[Int(earlier.entry) * m + i] += earlier.value * values[p]
+                                    o = Int(earlier.previous)
+                                }
+                                occurrences[n] = Occurrence(entry: Int32(i), value: values[p], previous: last)
+                                n += 1
+                                counter.values[slot] = Int32(n)
+                            }
+                        }
+                    }
+                }
             }
         }
-        pairTable.insert(key, value: 0, extra: Int32(bitPattern: dot.bitPattern))
-        return dot
+        var sum: Float = 0
+        for (a, b) in pairs {
+            let i = local.firstIndex(of: a)!
+            let j = local.firstIndex(of: b)!
+            let dot = pairDots[min(i, j) * m + max(i, j)]
+            pairTable.insert(WordScoreCache.pairKey(a, b), value: 0, extra: Int32(bitPattern: dot.bitPattern))
+            sum += dot
+        }
+        return sum
     }
 
     /// The dot product a pair-table slot keeps.
     @inline(__always)
     static func dot(_ slot: (value: Int32, extra: Int32)) -> Float { Float(bitPattern: UInt32(bitPattern: slot.extra)) }
 
-    /// Look-ups of pairs already seen, for a loop of many, with no `sharedDot` meanwhile: a pair's slot is
+    /// Look-ups of pairs already seen, for a loop of many, with no `sharedDots` meanwhile: a pair's slot is
     /// at `pairKey(a, b)` (see `FeatureTable.Lookup`).
     @inline(__always)
     func withPairLookup<R>(_ body: (FeatureTable.Lookup) throws -> R) rethrows -> R { try pairTable.withLookup(body) }
@@ -364,7 +424,7 @@ final class CachedScorer {
                     cache.find(hash)
                     ?? cache.insert(
                         hash, row: word.row, characterRows: UnsafeBufferPointer(rebasing: rows[word.rows]),
-                        vocabulary: vocabulary, linear: model.linear, fastText: model.fastText)
+                        vocabulary: vocabulary, linear: model.linear, fastText: model.fastText, counter: rowCounter)
             }
         }
     }
@@ -485,7 +545,7 @@ final class CachedScorer {
         let t = tokenEntries.count
         if t > CachedScorer.pairLimit { return longTextSquares(counter: counter) }
         // ‖Σ v‖² = Σ ‖v‖² + 2 Σ over pairs of words ⟨v, v'⟩ (a word twice: its own ‖v‖²). Pairs not seen
-        // before are merged after the loop over the ones that were.
+        // before are computed together after the loop over the ones that were (`sharedDots`).
         var dots: Float = 0
         unseenPairs.removeAll(keepingCapacity: true)
         cache.withPairLookup { pairs in
@@ -503,7 +563,7 @@ final class CachedScorer {
                 }
             }
         }
-        for (a, b) in unseenPairs { dots += cache.sharedDot(a, b) }
+        if !unseenPairs.isEmpty { dots += cache.sharedDots(unseenPairs, counter: counter) }
         return squares + 2 * dots
     }
 

@@ -100,6 +100,54 @@ struct WordCacheTests {
         }
     }
 
+    /// Words' character rows with repeats (c · idf values) and the dot products of pairs of words, against
+    /// sums written out: rows shared by two, three and four words, a word sharing nothing, pairs asked for
+    /// in any order, and the pair table answering the same afterwards.
+    @Test func wordRowsAndPairDotsMatchTheirSums() throws {
+        let features = 40
+        let idf = (0..<features).map { Float(1 + $0 % 5) / 2 }
+        let vocabulary = try FeatureVocabulary(
+            hashes: (0..<features).map { UInt64($0) * 0x9E37_79B9 + 1 },
+            isCharacter: [Bool](repeating: true, count: features),
+            idf: idf)
+        let cache = WordScoreCache(classCount: 3, dimension: 0, capacity: 100)
+        let counter = SmallRowCounter()
+        let words: [[Int32]] = [[1, 2, 2, 3, 7], [2, 7, 7, 7, 9], [7, 2, 11, 30], [20, 21], [2, 30, 7, 5, 5]]
+        var entries: [Int] = []
+        for (w, rows) in words.enumerated() {
+            let id = rows.withUnsafeBufferPointer {
+                cache.insert(
+                    UInt64(1000 + w), row: -1, characterRows: $0, vocabulary: vocabulary, linear: nil, fastText: nil,
+                    counter: counter)
+            }
+            entries.append(id)
+        }
+        func values(_ rows: [Int32]) -> [Int32: Float] {
+            var out: [Int32: Float] = [:]
+            for r in rows { out[r, default: 0] += idf[Int(r)] }
+            return out
+        }
+        for (w, id) in entries.enumerated() {
+            let e = cache.entries[id]
+            let kept = Dictionary(
+                uniqueKeysWithValues: (Int(e.rowsStart)..<Int(e.rowsEnd)).map { (cache.rows[$0], cache.rowValues[$0]) })
+            #expect(kept == values(words[w]), "word \(w)")
+        }
+        func dot(_ a: Int, _ b: Int) -> Float {
+            let x = values(words[a])
+            return values(words[b]).reduce(0) { $0 + $1.value * (x[$1.key] ?? 0) }
+        }
+        let pairs = [(0, 1), (0, 2), (1, 2), (0, 4), (2, 4), (3, 4), (1, 3)]
+        let total = cache.sharedDots(pairs.map { (entries[$0.0], entries[$0.1]) }, counter: counter)
+        #expect(abs(total - pairs.reduce(0) { $0 + dot($1.0, $1.1) }) < 1e-4)
+        for (a, b) in pairs {
+            let slot = try #require(
+                cache.withPairLookup { $0.findBoth(WordScoreCache.pairKey(entries[a], entries[b])) })
+            #expect(abs(WordScoreCache.dot(slot) - dot(a, b)) < 1e-5, "pair \(a), \(b)")
+        }
+        #expect(dot(0, 1) > 0 && dot(3, 4) == 0)
+    }
+
     @Test func rowCounterCountsAndStartsOver() {
         let counter = SmallRowCounter()
         let rows: [Int32] = [5, 9, 5, 1_000_000, 9, 5, 63, 127, 191]  // 63/127/191 collide in a 64-slot table
