@@ -59,6 +59,35 @@ public struct Evaluation: Sendable {
         return best
     }
 
+    /// The most frequent (true label, predicted code) pairs among the errors, most frequent first (ties by
+    /// label, then code): which classes the model mixes up, and which way.
+    public static func confusions(truth: [String], predicted: [String], limit: Int) -> [(
+        label: String, code: String, count: Int
+    )] {
+        var counts: [Pair: Int] = [:]
+        for (t, p) in zip(truth, predicted) where t != p { counts[Pair(label: t, code: p), default: 0] += 1 }
+        let sorted = counts.sorted {
+            $0.value != $1.value
+                ? $0.value > $1.value : ($0.key.label, $0.key.code) < ($1.key.label, $1.key.code)
+        }
+        return sorted.prefix(max(limit, 0)).map { ($0.key.label, $0.key.code, $0.value) }
+    }
+
+    private struct Pair: Hashable {
+        var label: String
+        var code: String
+    }
+
+    /// The indices of the records whose prediction is not their label, the most confident first (ties in
+    /// record order). A confident disagreement with the label is as often a wrong label as a wrong model:
+    /// the top of this list is where label errors are found ("confident learning": Northcutt, Jiang and
+    /// Chuang, "Confident Learning: Estimating Uncertainty in Dataset Labels", JAIR 70, 2021).
+    public static func errorsByConfidence(truth: [String], predicted: [String], confidence: [Double]) -> [Int] {
+        truth.indices.filter { truth[$0] != predicted[$0] }.sorted {
+            confidence[$0] != confidence[$1] ? confidence[$0] > confidence[$1] : $0 < $1
+        }
+    }
+
     /// The confidence threshold that auto-codes the most records with precision ≥ `precision` on these
     /// data: records with confidence ≥ threshold are auto-coded. Nil when no threshold reaches it.
     public static func threshold(confidence: [Double], correct: [Bool], precision: Double) -> Double? {

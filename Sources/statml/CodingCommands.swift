@@ -239,10 +239,16 @@ enum CodingCommands {
         "evaluate", abstract: "measure a model on labelled data",
         discussion: """
             Accuracy, macro-F1, per-class precision and recall, coverage at precision 0.95, 0.97 and 0.99 \
-            (the largest share of records, most confident first, whose precision reaches the target), and how the \
-            model's own threshold does. Labels the model never saw count as errors.
+            (the largest share of records, most confident first, whose precision reaches the target), how the \
+            model's own threshold does, and the classes it mixes up most. Labels the model never saw count as \
+            errors. With --errors, the misclassified records go to a CSV file, the most confident first: a \
+            confident disagreement with the label is often a wrong label, so the top of that file is where to \
+            review the labels.
             """,
-        examples: ["statml code evaluate --model coicop.statml --data test.csv --text text --label label --json"],
+        examples: [
+            "statml code evaluate --model coicop.statml --data test.csv --text text --label label --json",
+            "statml code evaluate --model coicop.statml --data test.csv --errors review.csv",
+        ],
         options: [
             .value("model", valueName: "FILE", help: "a model from 'statml code train'"),
             .value("data", valueName: "FILE", help: "labelled data (CSV or JSON Lines)"),
@@ -250,6 +256,11 @@ enum CodingCommands {
             .value("label", valueName: "COL", help: "the column with the true code", default: "label"),
             .value("threads", valueName: "N", help: "threads", default: "1"),
             .flag("json", help: "print one JSON object"),
+            .value(
+                "errors", valueName: "FILE",
+                help:
+                    "write the misclassified records (CSV: line, text, label, code, confidence, auto, source), most confident first"
+            ),
         ],
         run: { args in
             let model = try CodingModelFile.read(path: try args.required("model"))
@@ -263,6 +274,22 @@ enum CodingCommands {
             let auto = predictions.indices.filter { predictions[$0].auto }
             let autoCorrect = auto.filter { predictions[$0].code == truth[$0] }.count
             let unseen = Set(truth).subtracting(model.classes).subtracting([""])
+            let codes = predictions.map(\.code)
+            let confusions = Evaluation.confusions(truth: truth, predicted: codes, limit: 20)
+            if let path = args.value("errors") {
+                let errors = Evaluation.errorsByConfidence(
+                    truth: truth, predicted: codes, confidence: predictions.map(\.confidence))
+                let out = try CSVWriter(
+                    path: path, header: ["line", "text", "label", "code", "confidence", "auto", "source"])
+                for i in errors {
+                    let p = predictions[i]
+                    try out.write([
+                        String(data.lines[i]), data.texts[i], data.labels[i], p.code, CellValue.format(p.confidence),
+                        p.auto ? "true" : "false", p.source.rawValue,
+                    ])
+                }
+                try out.close()
+            }
             if args.flag("json") {
                 var o = JSONObject()
                 o["rows"] = .number(Double(evaluation.count))
@@ -275,6 +302,10 @@ enum CodingCommands {
                 o["auto_precision"] = auto.isEmpty ? .null : .number(Double(autoCorrect) / Double(auto.count))
                 o["index_hits"] = .number(Double(predictions.filter { $0.source == .index }.count))
                 o["unseen_labels"] = .array(unseen.sorted().map { .string($0) })
+                o["confusions"] = .array(
+                    confusions.map {
+                        ["label": .string($0.label), "code": .string($0.code), "count": .number(Double($0.count))]
+                    })
                 o["per_class"] = .array(
                     evaluation.perClass.map {
                         [
@@ -298,6 +329,10 @@ enum CodingCommands {
                         auto.isEmpty ? 0 : Double(autoCorrect) / Double(auto.count)))
                 if !unseen.isEmpty {
                     print("labels the model never saw (counted as errors): \(unseen.sorted().joined(separator: ", "))")
+                }
+                if !confusions.isEmpty {
+                    print("\nmost frequent confusions (true label -> predicted code: records)")
+                    for c in confusions.prefix(10) { print("  \(c.label) -> \(c.code): \(c.count)") }
                 }
                 print("\nclass  support  precision  recall  f1")
                 for c in evaluation.perClass {

@@ -111,6 +111,46 @@ struct CodingCLITests {
         #expect((json["per_class"] as? [Any])?.count == 10)
     }
 
+    /// `--errors` lists exactly the misclassified records, most confident first, with their line in the
+    /// input; the JSON's confusions count the same errors.
+    @Test func evaluateListsTheErrorsMostConfidentFirst() throws {
+        let f = Self.fixture
+        // Half the test file with wrong labels (another class's code), so that there are errors to list.
+        let lines = try String(contentsOfFile: f.test, encoding: .utf8).split(separator: "\n").map(String.init)
+        var rows = [lines[0]]
+        var wrong = 0
+        for (i, line) in lines.dropFirst().prefix(60).enumerated() {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            let label = String(fields.last!)
+            let relabel = i % 2 == 0 ? (label == "01.1.4.1" ? "01.2.1.1" : "01.1.4.1") : label
+            if relabel != label { wrong += 1 }
+            rows.append((fields.dropLast() + [Substring(relabel)]).joined(separator: ","))
+        }
+        let data = try CLI.write(rows.joined(separator: "\n") + "\n", to: "relabelled.csv", in: f.dir)
+        let errors = f.dir.appendingPathComponent("errors.csv").path
+        let result = try CLI.run(["code", "evaluate", "--model", f.model, "--data", data, "--json", "--errors", errors])
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        let json = try CLI.json(result.stdout)
+        let accuracy = try #require(json["accuracy"] as? Double)
+
+        let reader = try CSVReader(path: errors)
+        #expect(reader.header == ["line", "text", "label", "code", "confidence", "auto", "source"])
+        var listed: [(line: Int, label: String, code: String, confidence: Double)] = []
+        try reader.forEachRecord { r in
+            listed.append((Int(r.string(0))!, r.string(2), r.string(3), Double(r.string(4))!))
+        }
+        #expect(listed.count == Int((1 - accuracy) * 60 + 0.5))
+        #expect(listed.count >= wrong - 3, "\(listed.count) errors listed, \(wrong) labels made wrong")
+        #expect(listed.allSatisfy { $0.label != $0.code })
+        #expect(zip(listed, listed.dropFirst()).allSatisfy { $0.confidence >= $1.confidence })
+        // The line is the record's line in the input file (header = line 1).
+        for e in listed {
+            #expect(rows[e.line - 1].hasSuffix("," + e.label), "line \(e.line)")
+        }
+        let confusions = try #require(json["confusions"] as? [[String: Any]])
+        #expect(confusions.reduce(0) { $0 + ($1["count"] as? Int ?? 0) } == listed.count)
+    }
+
     @Test func unseenLabelsCountAsErrorsNotCrashes() throws {
         let f = Self.fixture
         let path = try CLI.write(
