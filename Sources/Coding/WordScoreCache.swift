@@ -169,7 +169,8 @@ final class WordScoreCache {
     }
 
     /// The sum of the dot products of the character blocks of `pairs` of entries (`a < b`, pairs not in
-    /// the pair table yet, none twice), each computed and kept in the pair table.
+    /// the pair table yet; a pair twice, as in a text that repeats two words, counts twice), each computed
+    /// and kept in the pair table.
     ///
     /// One pass over the rows of the entries they involve finds every row two of them share (a merge per
     /// pair cost t² passes, and its branches were as good as random): each row's occurrences so far are
@@ -223,7 +224,10 @@ final class WordScoreCache {
             let i = local.firstIndex(of: a)!
             let j = local.firstIndex(of: b)!
             let dot = pairDots[min(i, j) * m + max(i, j)]
-            pairTable.insert(WordScoreCache.pairKey(a, b), value: 0, extra: Int32(bitPattern: dot.bitPattern))
+            let key = WordScoreCache.pairKey(a, b)
+            if pairTable.find(key) == nil {
+                pairTable.insert(key, value: 0, extra: Int32(bitPattern: dot.bitPattern))
+            }
             sum += dot
         }
         return sum
@@ -235,6 +239,9 @@ final class WordScoreCache {
 
     /// Look-ups of pairs already seen, for a loop of many, with no `sharedDots` meanwhile: a pair's slot is
     /// at `pairKey(a, b)` (see `FeatureTable.Lookup`).
+    /// How many pairs of words the pair table keeps.
+    var pairCount: Int { pairTable.count }
+
     @inline(__always)
     func withPairLookup<R>(_ body: (FeatureTable.Lookup) throws -> R) rethrows -> R { try pairTable.withLookup(body) }
 

@@ -137,9 +137,11 @@ struct WordCacheTests {
             let x = values(words[a])
             return values(words[b]).reduce(0) { $0 + $1.value * (x[$1.key] ?? 0) }
         }
-        let pairs = [(0, 1), (0, 2), (1, 2), (0, 4), (2, 4), (3, 4), (1, 3)]
+        // (0, 1) twice, as a text "w0 w1 w0 w1" has it: it counts twice and is kept once.
+        let pairs = [(0, 1), (0, 2), (1, 2), (0, 4), (2, 4), (3, 4), (1, 3), (0, 1)]
         let total = cache.sharedDots(pairs.map { (entries[$0.0], entries[$0.1]) }, counter: counter)
         #expect(abs(total - pairs.reduce(0) { $0 + dot($1.0, $1.1) }) < 1e-4)
+        #expect(cache.pairCount == 7)
         for (a, b) in pairs {
             let slot = try #require(
                 cache.withPairLookup { $0.findBoth(WordScoreCache.pairKey(entries[a], entries[b])) })
