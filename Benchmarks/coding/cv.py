@@ -20,9 +20,9 @@ Tools, on each fold (1 thread, seed 1):
           "trained <algorithm> on …"; train s = wall time of this process.
       statml code evaluate --model M --data testK.csv --text text --label label --json
           → accuracy, macro_f1, coverage_at_precision (the figures reported).
-      statml code predict --model M --data testK.csv --text text --output …
+      statml code predict --model M --data testK.csv --text text --output WORK/statml-testK-coded.csv
           → codes and confidences scored by metrics.py as a cross-check of `evaluate` (both are kept in the
-          JSON, with their largest difference).
+          JSON, with their largest difference); the coded file stays for error_sample.py.
   fastText tuned, TF-IDF + LinearSVC (calibrated)
       peers.py's own models (peers.fasttext_tuned_peer, peers.sklearn_peer) fitted by peers.fit_and_score and
       scored by metrics.score. Hyperparameters are NOT re-tuned per fold: the lr / C that peers.py chose on
@@ -128,8 +128,7 @@ def statml_fold(binary: str, train_csv: str, test_csv: str, work: str, k: int) -
     diffs = [abs(evaluate["accuracy"] - ours["accuracy"]), abs(evaluate["macro_f1"] - ours["macro_f1"])]
     diffs += [abs(evaluate["coverage_at_precision"].get(p, math.nan) - ours["coverage_at_precision"][p])
               for p in ours["coverage_at_precision"]]
-    for path in (model, coded):
-        os.remove(path)
+    os.remove(model)  # (the coded fold is kept: error_sample.py reads it)
     return {**evaluate, "algorithm": chosen.group(1) if chosen else None, "train_seconds": train_s,
             "train_cpu_seconds": train_cpu, "metrics_py": ours,
             "max_abs_difference_evaluate_vs_metrics_py": max(diffs)}
