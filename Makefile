@@ -54,6 +54,7 @@ fuzz: deps
 
 bench: deps
 	swift build -c release --product statml
+	swift build -c release --product statml-bench
 	bash Benchmarks/csv/run.sh
 	STATML_BIN=.build/release/statml bash Benchmarks/coding/run.sh
 	bash Benchmarks/service/run.sh

@@ -17,7 +17,7 @@ start, dynamic libraries, model loading and checking).
 With --bench-bin (statml-bench; default: the one beside --bin, when built), each round also times both tools
 in-process on valid.csv's 1,500 records once ("first sight"): StatML's predictor with a fresh word cache, as a
 new `statml code predict` starts, so every word is new to it the first time it comes, best of 5 passes; and
-fastText on the same texts, best of 5 passes. The stream's records come back 670 times, so after the first
+fastText on the same texts, best of 5 passes. The stream's records come back ~670 times, so after the first
 1,500 StatML finds every word in its cache; the first-sight figure is what a file of words it has not seen
 costs.
 The stream is valid.csv repeated to >= --records rows (default 1,000,000: a census-scale file, where start-up
