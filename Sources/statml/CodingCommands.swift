@@ -263,6 +263,10 @@ enum CodingCommands {
             ),
         ],
         run: { args in
+            if args.value("errors") == "-" && args.flag("json") {
+                throw StatMLError.usage(
+                    "--errors - and --json would both write to standard output: give --errors a file name")
+            }
             let model = try CodingModelFile.read(path: try args.required("model"))
             let data = try CodingExamples.read(
                 path: try args.required("data"), textColumn: args.value("text")!, labelColumn: args.value("label")!)

@@ -149,6 +149,10 @@ struct CodingCLITests {
         }
         let confusions = try #require(json["confusions"] as? [[String: Any]])
         #expect(confusions.reduce(0) { $0 + ($1["count"] as? Int ?? 0) } == listed.count)
+
+        // Both to standard output would interleave CSV with the JSON object: a usage error.
+        let both = try CLI.run(["code", "evaluate", "--model", f.model, "--data", data, "--json", "--errors", "-"])
+        #expect(both.exitCode == 2 && both.stderr.contains("--errors"), "\(both.stderr)")
     }
 
     @Test func unseenLabelsCountAsErrorsNotCrashes() throws {
